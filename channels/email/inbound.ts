@@ -34,7 +34,8 @@ interface InboundFields {
   file(name: string): UploadedFile | null;
 }
 
-const REPLY_TOKEN = /^reply\+([A-Za-z0-9_-]{1,128})@/i;
+// Tokens are lowercase (see compose.ts): some mail servers lowercase the local part
+const REPLY_TOKEN = /^reply\+([a-z0-9_-]{1,128})@/;
 
 /**
  * Parses a SendGrid Inbound Parse post, in either of its modes: parsed (headers, from, to,
