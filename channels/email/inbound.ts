@@ -32,6 +32,8 @@ interface UploadedFile {
 interface InboundFields {
   text(name: string): string | null;
   file(name: string): UploadedFile | null;
+  /** fields whose non-UTF-8 bytes were already decoded as UTF-8 before reaching us */
+  damagedCharsets(): string[];
 }
 
 // Tokens are lowercase (see compose.ts): some mail servers lowercase the local part
@@ -115,6 +117,9 @@ export async function parseSendGridInbound(
     const value = fields.text(field);
     if (value !== null) meta[key] = value.trim();
   }
+  // Only a FormData input can be damaged: the webhook should hand over the raw body instead
+  const damaged = fields.damagedCharsets();
+  if (damaged.length) meta.charsetDamaged = damaged;
   const missing = raw ? [] : missingAttachments(fields);
   if (missing.length) meta.missingAttachments = missing;
 
@@ -157,6 +162,7 @@ function partFields(parts: FormPart[]): InboundFields {
       const part = byName.get(name);
       return part ? { filename: part.filename, contentType: part.contentType, data: part.data } : null;
     },
+    damagedCharsets: () => [],
   };
 }
 
@@ -179,6 +185,18 @@ async function formDataFields(form: FormData): Promise<InboundFields> {
       return typeof value === 'string' ? value : new TextDecoder().decode(files.get(name)?.data);
     },
     file: (name) => files.get(name) ?? null,
+    damagedCharsets() {
+      const charsets = form.get('charsets');
+      if (typeof charsets !== 'string') return [];
+      try {
+        const map = JSON.parse(charsets) as Record<string, unknown>;
+        return Object.entries(map)
+          .filter(([field, cs]) => typeof cs === 'string' && !isUtf8Compatible(cs) && form.has(field))
+          .map(([field]) => field);
+      } catch {
+        return [];
+      }
+    },
   };
 }
 
@@ -209,10 +227,14 @@ function charsetOf(contentType: string | null): string | undefined {
 function decodeText(data: Uint8Array, charset: string | undefined): string {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const name = charset?.trim();
-  if (name && !/^(utf-?8|us-ascii|ascii)$/i.test(name) && iconv.encodingExists(name)) {
+  if (name && !isUtf8Compatible(name) && iconv.encodingExists(name)) {
     return iconv.decode(buf, name);
   }
   return buf.toString('utf8');
+}
+
+function isUtf8Compatible(charset: string): boolean {
+  return /^(utf-?8|us-ascii|ascii)$/i.test(charset.trim());
 }
 
 function parseEnvelope(value: string | null): { to: string[]; from: string | null } {

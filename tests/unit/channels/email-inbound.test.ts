@@ -159,6 +159,7 @@ describe('charsets', () => {
     const damaged = await fromForm(body);
 
     expect(damaged.body).toContain('\uFFFD');
+    expect(damaged.meta?.charsetDamaged).toEqual(['text']);
     expect((await fromRaw(body)).body).toBe(spanish);
   });
 
