@@ -1,0 +1,212 @@
+/**
+ * Entity extraction: dates and times (chrono-node, English and Spanish, relative to the
+ * message time in the practice time zone), medications with strengths, pharmacy, date of
+ * birth and callback number (E.164, default region US).
+ */
+import * as chrono from 'chrono-node';
+import { findPhoneNumbersInText } from 'libphonenumber-js';
+import { MEDICATIONS } from './lexicon/medications.js';
+import { foldAccents } from './normalize.js';
+import type { Language, TriageEntities } from './types.js';
+
+export interface MedicationMention {
+  name: string;
+  strength?: string;
+  mentioned: string;
+}
+
+// ---- medications ----
+function spanishVariants(name: string): string[] {
+  const out: string[] = [];
+  if (/in$/.test(name)) out.push(`${name}a`);
+  if (/ine$/.test(name)) out.push(name.replace(/ine$/, 'ina'));
+  if (/ide$/.test(name)) out.push(name.replace(/ide$/, 'ida'));
+  if (/one$/.test(name)) out.push(name.replace(/one$/, 'ona'));
+  if (/ole$/.test(name)) out.push(name.replace(/ole$/, 'ol'));
+  if (/ate$/.test(name)) out.push(name.replace(/ate$/, 'ato'));
+  if (/am$/.test(name)) out.push(`${name}o`);
+  if (/il$/.test(name)) out.push(name);
+  return out;
+}
+
+const MED_INDEX = new Map<string, string>();
+for (const line of MEDICATIONS) {
+  const names = line.split('|');
+  const generic = names[0]!;
+  for (const n of names) {
+    MED_INDEX.set(n, generic);
+    for (const v of spanishVariants(n)) if (!MED_INDEX.has(v)) MED_INDEX.set(v, generic);
+  }
+}
+const MED_ALIASES = [...MED_INDEX.keys()].sort((a, b) => b.length - a.length);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MED_RE = new RegExp(`(?<![a-z])(${MED_ALIASES.map(escape).join('|')})(?![a-z])`, 'g');
+const STRENGTH_RE = /^\s*(?:\(|,)?\s*(\d+(?:\.\d+)?)\s*(mg|mcg|g|ml|units?|unidades|iu|%)\b/;
+
+export function extractMedications(text: string): MedicationMention[] {
+  const t = foldAccents(text.toLowerCase());
+  const out: MedicationMention[] = [];
+  const seen = new Set<string>();
+  MED_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = MED_RE.exec(t))) {
+    const generic = MED_INDEX.get(m[1]!)!;
+    const s = STRENGTH_RE.exec(t.slice(m.index + m[0].length));
+    const strength = s ? `${s[1]} ${s[2] === 'unidades' ? 'units' : s[2]}` : undefined;
+    const key = `${generic}|${strength ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(strength ? { name: generic, strength, mentioned: m[1]! } : { name: generic, mentioned: m[1]! });
+  }
+  return out;
+}
+
+// ---- pharmacy ----
+const CHAINS =
+  "cvs|walgreens|rite ?aid|walmart|wal-mart|costco|kroger|publix|safeway|target|h-e-b|heb|sam'?s club|wegmans|meijer|giant eagle|giant|stop ?& ?shop|albertsons|duane reade|express scripts|optum ?rx|caremark|amazon pharmacy|hy-vee|harris teeter|winn-dixie|fred meyer|ralphs|vons|shoprite|jewel-osco|king soopers|smith'?s|walmart neighborhood market|farmacias? del ahorro|farmacias? guadalajara|farmacias? similares|benavides";
+const PLACE = String.raw`(?:\s+(?:on|at|in|by|near|off|en|de|por|cerca de|en la|en el)\s+(?:the\s+)?(?:[A-Za-z0-9.'-]+\s+){0,3}?(?:st|street|ave|avenue|rd|road|blvd|boulevard|dr|drive|hwy|highway|ln|lane|way|pkwy|parkway|pike|plaza|square|sq|center|mall|calle|avenida|av)\b\.?|\s+(?:on|at|in|en)\s+[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+){0,2})`;
+const CHAIN_RE = new RegExp(`\\b(?:${CHAINS})\\b(?:\\s+(?:pharmacy|farmacia))?(?:${PLACE})?`, 'i');
+const GENERIC_PHARMACY_RE = new RegExp(
+  String.raw`\b(?:farmacia\s+(?:[A-Z][\wáéíóúñ'-]+\s*){1,3}|(?:[A-Z][\w'-]+\s+){1,3}(?:Pharmacy|Drug|Drugs|Apothecary))(?:${PLACE})?`,
+);
+
+export function extractPharmacy(text: string): string | undefined {
+  const m = CHAIN_RE.exec(text) ?? GENERIC_PHARMACY_RE.exec(text);
+  if (!m) return undefined;
+  let s = m[0].trim().replace(/[.,]$/, '');
+  // keep the chain's usual capitalisation
+  s = s.replace(/^cvs\b/i, 'CVS').replace(/^(walgreens|walmart|costco|kroger|publix|safeway|target)\b/i, (w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase());
+  return s;
+}
+
+// ---- phone ----
+const DIGIT_WORDS: Record<string, string> = {
+  zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9',
+  cero: '0', uno: '1', dos: '2', tres: '3', cuatro: '4', cinco: '5', seis: '6', siete: '7', ocho: '8', nueve: '9',
+};
+
+/** Voicemail transcripts spell numbers out ("six one seven ...") or space the digits. */
+function spokenDigits(text: string): string {
+  const words = Object.keys(DIGIT_WORDS).join('|');
+  return text
+    .replace(new RegExp(`\\b(${words})\\b(?:[\\s,-]+\\b(${words})\\b){6,}`, 'gi'), (run) =>
+      run
+        .split(/[\s,-]+/)
+        .map((w) => DIGIT_WORDS[w.toLowerCase()] ?? '')
+        .join(''),
+    )
+    .replace(/\b\d(?:[\s.-]\d\b){6,}/g, (run) => run.replace(/[\s.-]/g, ''));
+}
+
+export function extractCallbackNumber(text: string): string | undefined {
+  const found = findPhoneNumbersInText(spokenDigits(text), 'US');
+  const cue = /(call|reach|text|number|numero|número|cell|celular|telefono|teléfono|phone|llam)/i;
+  // prefer a number after a callback cue, else the first one
+  const withCue = found.find((f) => cue.test(text.slice(Math.max(0, f.startsAt - 60), f.startsAt)));
+  const pick = withCue ?? found[0];
+  return pick?.number.number;
+}
+
+// ---- dates ----
+function offsetMinutes(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - instant.getTime()) / 60000);
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function isoInZone(instant: Date, timeZone: string, withTime: boolean): string {
+  const off = offsetMinutes(instant, timeZone);
+  const local = new Date(instant.getTime() + off * 60000);
+  const date = `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+  if (!withTime) return date;
+  const sign = off >= 0 ? '+' : '-';
+  const a = Math.abs(off);
+  return `${date}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:00${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+const DOB_CUE = /\b(dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born( on)?|b-day|bday|fecha de nacimiento|nacid[oa]( el)?|naci( el)?|cumpleanos|cumpleaños)\b[:\s-]*(is\s+|es\s+|el\s+)?/i;
+
+function parseDob(fragment: string): string | undefined {
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})/.exec(fragment);
+  if (m) {
+    let y = Number(m[3]);
+    if (y < 100) y += y > 30 ? 1900 : 2000;
+    let mo = Number(m[1]);
+    let d = Number(m[2]);
+    if (mo > 12 && d <= 12) [mo, d] = [d, mo]; // 25/03/1980, the Latin American order
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
+    return `${y}-${pad(mo)}-${pad(d)}`;
+  }
+  const ref = new Date(Date.UTC(2000, 0, 1, 12));
+  const r = chrono.parse(fragment.slice(0, 40), ref)[0] ?? chrono.es.parse(fragment.slice(0, 40), ref)[0];
+  if (!r || r.index > 3 || !r.start.isCertain('year')) return undefined;
+  return `${r.start.get('year')}-${pad(r.start.get('month')!)}-${pad(r.start.get('day')!)}`;
+}
+
+export interface DateContext {
+  receivedAt: Date;
+  timeZone: string;
+  language: Language;
+}
+
+export function extractDates(text: string, ctx: DateContext): { dates: string[]; dateOfBirth?: string } {
+  let dateOfBirth: string | undefined;
+  let scrubbed = text;
+  const cue = DOB_CUE.exec(text);
+  if (cue) {
+    const start = cue.index + cue[0].length;
+    dateOfBirth = parseDob(text.slice(start));
+    if (dateOfBirth) scrubbed = text.slice(0, cue.index) + ' '.repeat(Math.min(40, text.length - cue.index)) + text.slice(cue.index + 40);
+  }
+  // phone numbers look like dates to chrono
+  scrubbed = scrubbed.replace(/\+?1?[\s(.-]*\d{3}[\s).-]*\d{3}[\s.-]*\d{4}\b/g, (s) => ' '.repeat(s.length));
+  const ref = { instant: ctx.receivedAt, timezone: offsetMinutes(ctx.receivedAt, ctx.timeZone) };
+  const primary = ctx.language === 'es' ? chrono.es : chrono;
+  let results = primary.parse(scrubbed, ref, { forwardDate: true });
+  if (results.length === 0) results = (ctx.language === 'es' ? chrono : chrono.es).parse(scrubbed, ref, { forwardDate: true });
+  const dates: string[] = [];
+  for (const r of results) {
+    // bare numbers ("3", "10") and durations parsed as dates are noise
+    if (/^\d{1,2}$/.test(r.text.trim())) continue;
+    const c = r.start;
+    const hasTime = c.isCertain('hour');
+    let instant = c.date();
+    if (hasTime && !c.isCertain('meridiem')) {
+      const h = c.get('hour')!;
+      // "at 3" to a practice means the afternoon; nobody books 3 am
+      if (h >= 1 && h <= 7) instant = new Date(instant.getTime() + 12 * 3600_000);
+    }
+    const iso = isoInZone(instant, ctx.timeZone, hasTime);
+    if (!dates.includes(iso)) dates.push(iso);
+  }
+  return dateOfBirth ? { dates, dateOfBirth } : { dates };
+}
+
+export function extractEntities(text: string, ctx: DateContext): TriageEntities {
+  const entities: TriageEntities = {};
+  const { dates, dateOfBirth } = extractDates(text, ctx);
+  if (dates.length) entities.dates = dates;
+  const meds = extractMedications(text);
+  if (meds.length) {
+    entities.medications = [...new Set(meds.map((m) => m.name))];
+    entities.medicationDetails = meds;
+  }
+  const pharmacy = extractPharmacy(text);
+  if (pharmacy) entities.pharmacy = pharmacy;
+  if (dateOfBirth) entities.dateOfBirth = dateOfBirth;
+  const phone = extractCallbackNumber(text);
+  if (phone) entities.callbackNumber = phone;
+  return entities;
+}
