@@ -1,0 +1,74 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { conversations, messages, patients, practices } from '../db/schema';
+import { addToOutbox } from './outbox';
+import type { JobModule } from './registry';
+import type { TriageInput, TriageResult } from '../../triage/types';
+
+export const triageQueue = 'triage';
+
+/** The triage engine as a port: the job only needs `triage(input)`. */
+export interface TriageEngine {
+  triage(input: TriageInput): TriageResult;
+}
+
+/** Written in the transaction that stored the message. */
+export async function addTriageJob(db: Db, messageId: string, runAt: Date, requestId?: string | null) {
+  await addToOutbox(db, {
+    queue: triageQueue,
+    payload: { messageId, requestId: requestId ?? null },
+    runAt,
+    dedupeKey: `triage:${messageId}`,
+  });
+}
+
+export function triageJob(engine: () => TriageEngine): JobModule {
+  return {
+    queue: triageQueue,
+    worker: { concurrency: 4 },
+    async exec(deps, job) {
+      const messageId = String(job.data.messageId);
+      const [row] = await deps.db
+        .select({ m: messages, timeZone: practices.timeZone, patientZone: patients.timeZone })
+        .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .innerJoin(practices, eq(practices.id, messages.practiceId))
+        .innerJoin(patients, eq(patients.id, conversations.patientId))
+        .where(eq(messages.id, messageId));
+      if (!row) {
+        deps.log.warn({ messageId }, 'triage: message is gone');
+        return;
+      }
+      const text = [row.m.subject, row.m.body].filter(Boolean).join('\n');
+      const result = engine().triage({
+        text,
+        channel: row.m.channel,
+        receivedAt: row.m.createdAt,
+        timeZone: row.patientZone ?? row.timeZone,
+      });
+      await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
+    },
+  };
+}
+
+/** The result goes on the message, and on its conversation so the inbox can filter and rules can act. */
+export async function storeTriage(db: Db, messageId: string, conversationId: string, result: TriageResult) {
+  await db.transaction(async (tx) => {
+    await tx.update(messages).set({ triage: result }).where(eq(messages.id, messageId));
+    const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
+    if (!conv) return;
+    const rank = { routine: 0, urgent: 1, emergency: 2 } as const;
+    // a conversation keeps its most urgent rating until a person resolves it
+    const keepUrgency = conv.urgency && rank[conv.urgency] > rank[result.urgency];
+    await tx
+      .update(conversations)
+      .set({
+        intent: result.intent,
+        urgency: keepUrgency ? conv.urgency : result.urgency,
+        confidence: result.confidence,
+        needsHuman: conv.needsHuman && conv.status !== 'resolved' ? true : result.needsHuman,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(conversations.id, conversationId)));
+  });
+}

@@ -1,0 +1,73 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Logs carry ids, never message bodies, names, phone numbers or emails. Redaction is the
+ * safety net for a field passed by mistake; the habit is to log ids only.
+ */
+export const redactedPaths = [
+  'body',
+  'text',
+  'subject',
+  'html',
+  'email',
+  'phone',
+  'from',
+  'to',
+  'name',
+  'firstName',
+  'lastName',
+  'dateOfBirth',
+  'password',
+  'token',
+  'authorization',
+  'cookie',
+  '*.body',
+  '*.text',
+  '*.subject',
+  '*.email',
+  '*.phone',
+  '*.from',
+  '*.to',
+  '*.name',
+  '*.firstName',
+  '*.lastName',
+  '*.dateOfBirth',
+  '*.password',
+  '*.token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export function createLogger(opts: { level: string; destination?: pino.DestinationStream }): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { service: 'switchboard' },
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      // Error objects may carry provider responses that echo a phone number: keep type and code only.
+      serializers: { err: serializeError },
+    },
+    opts.destination ?? pino.destination({ fd: 2, sync: false }),
+  );
+}
+
+export function serializeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: 'non-error thrown' };
+  const out: Record<string, unknown> = { type: err.name, message: scrub(err.message) };
+  const code = (err as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  const status = (err as { status?: unknown }).status;
+  if (status !== undefined) out.status = status;
+  if (err.stack) out.stack = scrub(err.stack);
+  return out;
+}
+
+/** Error messages from drivers can quote values: hide anything shaped like a phone or email. */
+export function scrub(text: string): string {
+  return text
+    .replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '[email]')
+    .replace(/\+?\d[\d\s().-]{8,}\d/g, '[number]')
+    .replace(/(Key \([^)]*\)=)\([^)]*\)/g, '$1([value])');
+}

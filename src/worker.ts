@@ -1,0 +1,24 @@
+import { loadEnvOrExit } from './env';
+import { createRuntime } from './runtime';
+
+const env = loadEnvOrExit();
+if (!env.REDIS_URL) {
+  process.stderr.write('REDIS_URL is not set: without Redis, `npm start` runs the jobs in the server process.\n');
+  process.exit(1);
+}
+
+const runtime = await createRuntime(env, { runWorkers: true });
+runtime.deps.log.info({ queues: runtime.modules.map((m) => m.queue) }, 'workers started');
+process.stdout.write(`Switchboard workers running (${runtime.modules.map((m) => m.queue).join(', ')})\n`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  const force = setTimeout(() => process.exit(1), 8000);
+  force.unref();
+  await runtime.shutdown();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
