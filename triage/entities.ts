@@ -38,25 +38,39 @@ for (const line of MEDICATIONS) {
     for (const v of spanishVariants(n)) if (!MED_INDEX.has(v)) MED_INDEX.set(v, generic);
   }
 }
-const MED_ALIASES = [...MED_INDEX.keys()].sort((a, b) => b.length - a.length);
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const MED_RE = new RegExp(`(?<![a-z])(${MED_ALIASES.map(escape).join('|')})(?![a-z])`, 'g');
+// aliases indexed by their first word, longest first, so one pass over the words finds them
+const MED_BY_FIRST = new Map<string, string[][]>();
+for (const alias of [...MED_INDEX.keys()].sort((a, b) => b.length - a.length)) {
+  const parts = alias.split(' ');
+  const list = MED_BY_FIRST.get(parts[0]!) ?? [];
+  list.push(parts);
+  MED_BY_FIRST.set(parts[0]!, list);
+}
 const STRENGTH_RE = /^\s*(?:\(|,)?\s*(\d+(?:\.\d+)?)\s*(mg|mcg|g|ml|units?|unidades|iu|%)\b/;
 
 export function extractMedications(text: string): MedicationMention[] {
   const t = foldAccents(text.toLowerCase());
   const out: MedicationMention[] = [];
   const seen = new Set<string>();
-  MED_RE.lastIndex = 0;
+  const tokens: { w: string; end: number }[] = [];
+  const wordRe = /[a-z0-9][a-z0-9-]*/g;
   let m: RegExpExecArray | null;
-  while ((m = MED_RE.exec(t))) {
-    const generic = MED_INDEX.get(m[1]!)!;
-    const s = STRENGTH_RE.exec(t.slice(m.index + m[0].length));
+  while ((m = wordRe.exec(t))) tokens.push({ w: m[0], end: m.index + m[0].length });
+  for (let i = 0; i < tokens.length; i++) {
+    const candidates = MED_BY_FIRST.get(tokens[i]!.w);
+    if (!candidates) continue;
+    const parts = candidates.find((c) => c.every((p, k) => tokens[i + k]?.w === p));
+    if (!parts) continue;
+    const alias = parts.join(' ');
+    const generic = MED_INDEX.get(alias)!;
+    const end = tokens[i + parts.length - 1]!.end;
+    const s = STRENGTH_RE.exec(t.slice(end));
     const strength = s ? `${s[1]} ${s[2] === 'unidades' ? 'units' : s[2]}` : undefined;
+    i += parts.length - 1;
     const key = `${generic}|${strength ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(strength ? { name: generic, strength, mentioned: m[1]! } : { name: generic, mentioned: m[1]! });
+    out.push(strength ? { name: generic, strength, mentioned: alias } : { name: generic, mentioned: alias });
   }
   return out;
 }
@@ -99,6 +113,7 @@ function spokenDigits(text: string): string {
 }
 
 export function extractCallbackNumber(text: string): string | undefined {
+  if (!/\d[\d\s().-]{5,}\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b/i.test(text)) return undefined;
   const found = findPhoneNumbersInText(spokenDigits(text), 'US');
   const cue = /(call|reach|text|number|numero|número|cell|celular|telefono|teléfono|phone|llam)/i;
   // prefer a number after a callback cue, else the first one
@@ -108,8 +123,12 @@ export function extractCallbackNumber(text: string): string | undefined {
 }
 
 // ---- dates ----
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 function offsetMinutes(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  let fmt = formatters.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -118,7 +137,10 @@ function offsetMinutes(instant: Date, timeZone: string): number {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-  }).formatToParts(instant);
+    });
+    formatters.set(timeZone, fmt);
+  }
+  const parts = fmt.formatToParts(instant);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - instant.getTime()) / 60000);
@@ -155,6 +177,10 @@ function parseDob(fragment: string): string | undefined {
   return `${r.start.get('year')}-${pad(r.start.get('month')!)}-${pad(r.start.get('day')!)}`;
 }
 
+// chrono is the slowest step; most messages carry no date at all
+const DATE_HINT =
+  /\d|\b(today|tonight|tomorrow|tmrw|yesterday|next|this|last|mon|tues?|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|noon|morning|afternoon|evening|week|month|hoy|manana|ayer|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|semana|mes|proximo|proxima|mediodia|tarde|noche)\b/i;
+
 export interface DateContext {
   receivedAt: Date;
   timeZone: string;
@@ -172,6 +198,7 @@ export function extractDates(text: string, ctx: DateContext): { dates: string[];
   }
   // phone numbers look like dates to chrono
   scrubbed = scrubbed.replace(/\+?1?[\s(.-]*\d{3}[\s).-]*\d{3}[\s.-]*\d{4}\b/g, (s) => ' '.repeat(s.length));
+  if (!DATE_HINT.test(foldAccents(scrubbed))) return dateOfBirth ? { dates: [], dateOfBirth } : { dates: [] };
   const ref = { instant: ctx.receivedAt, timezone: offsetMinutes(ctx.receivedAt, ctx.timeZone) };
   const primary = ctx.language === 'es' ? chrono.es : chrono;
   let results = primary.parse(scrubbed, ref, { forwardDate: true });

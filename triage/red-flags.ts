@@ -12,7 +12,7 @@ export interface RedFlagHit {
 }
 
 /** gap of up to n words inside one clause */
-const G = (n: number) => `(?:\\s+[a-z0-9/%'+#.-]+){0,${n}}\\s+`;
+const G = (n: number) => `(?:\\s+[a-z0-9/%'+#.,-]+){0,${n}}\\s+`;
 
 const NEG = new Set([
   'no', 'not', 'never', 'denies', 'deny', 'denied', 'without', 'none', 'nor', 'negative', 'sin', 'ni', 'nunca',
@@ -34,11 +34,11 @@ interface Rule {
 }
 
 const CHILD =
-  /\b(child|children|kid|kids|son|daughter|toddler|baby|babies|infant|newborn|grandson|granddaughter|boy|girl|nephew|niece|\d+ ?(year|yr|month|mo|week|wk)s? old|\d+ ?-? ?(yo|y\/o)|\d+ ?-?lb|nino|nina|ninos|hijo|hija|bebe|nieto|nieta|chiquito|chiquita|nene|nena|\d+ anos|\d+ meses)\b/;
+  /\b((child|children|kid|son|daughter|toddler|baby|babies|infant|newborn|grandson|granddaughter|boy|girl|nephew|niece|little one)s?|(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) ?-?(year|yr|month|mo|week|wk|day)s? ?-?old|\d+ ?-? ?(yo|y\/o)|\d+ ?-?(lb|lbs|pound)|nino|nina|ninos|hijo|hija|bebe|nieto|nieta|chiquito|chiquita|nene|nena|\d+ anos|\d+ meses)\b/;
 const MEDICINE =
   /\b(pills?|tablets?|tabs|caplets?|capsules?|medication|vitamins?|gummies|gummy|iron|tylenol|acetaminophen|ibuprofen|advil|motrin|aleve|naproxen|benadryl|diphenhydramine|aspirin|dayquil|nyquil|cough syrup|syrup|lidocaine|teething gel|numbing|clonidine|melatonin|oxycodone|opioid|insulin|adderall|xanax|sleeping pills|bottle|blood pressure pills|heart pills|button battery|batteries|battery|magnets?|pod|pods|detergent|bleach|cleaner|pastillas?|pildoras?|medicamentos?|medicina|vitaminas|jarabe|cloro|detergente|pila|veneno)\b/;
 const INGEST =
-  /\b(swallowed|swallow|ate|eaten|eating|got into|chewed|licked|drank|drunk|drinking|took|taken|ingested|found (him|her|them) with|gave (him|her|them|my \w+)|given|trago|se trago|se comio|comio|se tomo|tomo|bebio|se bebio|le di|le dimos|mastico|lamio)\b/;
+  /\b(swallowed|swallow|ate|eaten|eating|got into|chewed|licked|drank|drunk|drinking|took|taken|ingested|found (him|her|them) with|gave (him|her|them|my \w+)|given|gave|give|giving|trago|se trago|se comio|comio|se tomo|tomo|bebio|se bebio|le di|le dimos|mastico|lamio)\b/;
 
 const RULES: Rule[] = [
   // ---------- emergencies ----------
@@ -49,7 +49,7 @@ const RULES: Rule[] = [
       new RegExp(`\\bchest(?! (x-ray|x-rays|xray|x|ct|scan|congestion|cold|rub|film|imaging|tube|hair|wall))${G(3)}(pain|pains|pressure|tightness|tight|hurts?|hurting|heavy|heaviness|squeez\\w*|crush\\w*|discomfort|aches?|aching|pounding|is killing)\\b`),
       new RegExp(`\\b(pain|pains|pressure|tightness|heaviness|squeezing|crushing|discomfort|ache|elephant|weight|strap|vice)${G(4)}(my |his |her |the )?chest\\b(?! (x-ray|xray|x|ct|scan|congestion|cold))`),
       new RegExp(`\\b(having|have|had|think|thinks|feel like|feels like|is this|its|it is|might be|could be|maybe|possible|like)${G(3)}(a )?heart attack\\b`),
-      /\b(heart|pulse|heart rate)(?:\s+\S+){0,3}\s+(1[5-9]\d|2\d\d)\b/,
+      /\b(heart|pulse|heart rate|watch|smartwatch|hr)(?:\s+\S+){0,5}\s+(1[5-9]\d|2\d\d)s?\b(?! (lbs|pounds|mg|calories))/,
       /\b(defibrillator|defib|icd|aicd)\b.*\b(shock\w*|zapp?\w*|fired)\b/,
       new RegExp(`\\b(dolor|dolores|presion|opresion|apreton|peso)${G(3)}(el |mi )?pecho\\b`),
       new RegExp(`\\bpecho${G(3)}(duele|dolor|apretado|apretando|presion|pesado|oprimido)\\b`),
@@ -70,7 +70,7 @@ const RULES: Rule[] = [
       new RegExp(`\\b(cannot|can not|unable to|trouble|hard to|difficulty|could not)${G(2)}(speak|talk|get (the |my |his |her )?words out|find (the |my |his |her )?words|understand)\\b`),
       /\bwords (are|were|came|come|keep) (coming out )?(jumbled|wrong|garbled|mixed)/,
       new RegExp(`\\b(sudden|suddenly|lost)${G(3)}(vision|blind|cannot see|double vision)\\b`),
-      new RegExp(`\\bweakness${G(3)}(climbing|spreading|moving up|rising|going up)\\b`),
+      new RegExp(`\\bweakness${G(3)}(climbing|spreading|moving up|rising|going up|higher)\\b`),
       new RegExp(`\\b(losing strength|legs${G(2)}giving out)\\b`),
       new RegExp(`\\b(cannot|can not|unable to|could not)${G(2)}(move|lift|raise|feel)${G(3)}(arm|leg|hand|side)\\b`),
       new RegExp(`\\b(cara|boca|sonrisa)${G(3)}(caida|torcida|chueca|colgada|ladeada)\\b`),
@@ -91,7 +91,7 @@ const RULES: Rule[] = [
     urgency: 'emergency',
     patterns: [
       new RegExp(`\\b(cannot|can not|could not|struggling to|struggle to|hard to|hard time|trouble|difficulty|difficult to|unable to|barely|fighting to)${G(2)}(breath|breathe|breathing|catch (my|his|her|their) breath|get (enough )?air)\\b(?! (through|thru) (my|his|her|the) nose)`),
-      /\bshort(ness)? of breath\b(?!.{0,30}\b(on|with|climbing|when (i )?(climb|walk|exercise|run))\b)/,
+      /\bshort(ness)? of breath\b(?!.{0,30}\b(on (the )?stairs|on exertion|with (exercise|exertion|activity)|climbing|when (i )?(climb|walk|exercise|run)|after (running|exercise|walking|a run))\b)/,
       /\b(gasping|gasps|choking|suffocating|stopped breathing|not breathing|is not breathing)\b/,
       new RegExp(`\\b(lips|face|skin|mouth)${G(3)}(turn\\w* )?(blue|gray|grey|purple|dusky|bluish)\\b`),
       /\bturn(ing|ed)? (blue|purple|gray|grey)\b/,
@@ -126,7 +126,9 @@ const RULES: Rule[] = [
     id: 'suicidal_intent',
     urgency: 'emergency',
     patterns: [
-      /\b(kill|killing|end|ending) (myself|my self|my life|it all)\b/,
+      /\b(kill|killing|end|ending) (myself|my self|my life|it all|things|everything)\b/,
+      /\b(jump|jumping) (off|from) (a|the) (bridge|building|roof)\b|\bdo something (dumb|stupid|drastic)\b|\b(left|wrote) (a|the|that) note\b/,
+      /\b(easier|better|quieter|peaceful)(?:\s+\S+){0,4}\s+(was not|were not|not be|not being|wasnt) (here|around|alive)\b|\b(do not|cannot) see (a|any) reason to (keep going|go on|live)\b/,
       /\bsuicid\w*/,
       new RegExp(`\\b(want|wanna|going|gonna|plan|planning|thinking|thoughts|urge|urges|feel like|tempted)${G(2)}(hurt|harm|cut|hang|shoot|drown|poison)\\w*${G(0)}(myself|my self)\\b`),
       /\bself ?-?harm\w*|\bcutting myself\b/,
@@ -221,13 +223,14 @@ const RULES: Rule[] = [
       new RegExp(`\\b(severe|bad|terrible|worst|pounding|brutal|strong|fuerte|muy fuerte|intenso)${G(2)}(headache|pain|cramp\\w*|belly pain|abdominal pain|dolor de cabeza|dolor)\\b`),
       /\b(blurry|blurred|seeing spots|spots|sparkles|flashing lights|vision|vision borrosa|veo (puntos|lucecitas|estrellas|borroso)|borros\w*)\b/,
       /\b(water broke|leaking fluid|se (me )?rompio la fuente|rompi fuente)\b/,
-      /\b(rigid|rock hard|hard as a rock|dura como piedra|muy dura)\b/,
+      /\b(rigid|rock hard|rock-hard|hard as a rock|solid rock|like a rock|dura como piedra|muy dura)\b|\b(nonstop|constant|non stop|will not ease|wont ease) cramp/,
+      new RegExp(`\\b(not|have not|has not|did not|havent|hasnt) (felt|feel|noticed)${G(2)}(baby|him|her|the baby|little one)${G(1)}(move|moving|kick\\w*)\\b|\\b(baby|little one)${G(4)}(quiet|still|not moving)\\b`),
       /\b(fever|chills|fiebre|escalofrios)\b/,
       /\b(1[6-9]\d|2\d\d)\/(1[01]\d|[0-9]\d)\b/,
       /\b(seizure|convulsion\w*)\b/,
     ],
     check: (_m, text) =>
-      /\b(pregnant|pregnancy|weeks along|months along|(\d+|twenty|thirty) ?(weeks|wks|wk)( pregnant| along)?\b(?! ago)|months pregnant|postpartum|post partum|post-partum|gave birth|delivered|had (my|the|our) baby|due date|embarazada|embarazo|semanas de embarazo|meses de embarazo|dio a luz|di a luz|parto|postparto|post parto|cuarentena)\b/.test(
+      /\b(pregnant|pregnancy|weeks along|months along|far along|(\d+|twenty|thirty) ?(weeks|wks|wk)( pregnant| along)?\b(?! ago)|months pregnant|postpartum|post partum|post-partum|gave birth|delivered|had (my|the|our) baby|due date|embarazada|embarazo|semanas de embarazo|meses de embarazo|dio a luz|di a luz|parto|postparto|post parto|cuarentena)\b/.test(
         text,
       ) && !/\b(pregnancy test|prueba de embarazo)\b/.test(text),
     unless: /\b(spotting|manchado|manchas|little|poquito|poco|light|leve|ligero)\b(?!.*\b(heavy|soak\w*|clots|cramps|severe|mucho|abundante|fuerte)\b)/,
@@ -247,9 +250,9 @@ const RULES: Rule[] = [
     urgency: 'emergency',
     patterns: [
       new RegExp(`\\b(sugar|glucose|meter|cgm|reading|azucar|glucosa)${G(4)}([3-9]\\d\\d|hi|high|over 400|alta|alto|altisima)\\b`),
-      /\bfruity breath|\bketo ?acidosis\b|\bdka\b|\bketones\b|\bcetoacidosis\b|aliento (a fruta|dulce)/,
+      /\bfruity breath|\bbreath\w*(?:\s+\S+){0,3}\s+(sweet|fruity|like nail polish|acetone)|\bketo ?acidosis\b|\bdka\b|\bketones\b|\bcetoacidosis\b|aliento (a fruta|dulce)/,
       /\b(sodium)(?:\s+\S+){0,3}\s+1[01]\d\b|\bpotassium(?:\s+\S+){0,3}\s+[67](\.\d)?\b|\bsodio(?:\s+\S+){0,3}\s+1[01]\d\b|\bpotasio(?:\s+\S+){0,3}\s+[67](\.\d)?\b/,
-      /\b(adrenal insufficiency|addison\w*|insuficiencia suprarrenal)\b/,
+      /\b(adrenal|addison\w*|insuficiencia suprarrenal)\b/,
     ],
     requires: /\b(vomit\w*|throw\w* up|threw up|puk\w*|confus\w*|breath\w*|fruity|cannot keep|nause\w*|chest|weak\w*|fever|vomit\w*|confund\w*|respir\w*|aliento|no retiene|nause\w*|debil\w*|fiebre|thirst\w*|sed)\b/,
   },
@@ -257,7 +260,7 @@ const RULES: Rule[] = [
     id: 'sudden_severe_headache',
     urgency: 'emergency',
     patterns: [
-      /\bworst (headache|head ache|head pain|migraine)\b/,
+      /\bworst (headache|head ache|head pain|migraine|one of my life|pain of my life)\b/,
       new RegExp(`\\b(sudden|suddenly|out of nowhere|thunderclap|explosive|like a switch|came on fast)${G(4)}(severe |bad |terrible |explosive |splitting )?(headache|head pain|head ache)\\b`),
       new RegExp(`\\b(headache|head pain|fever|temp|temperature)${G(6)}(stiff neck|neck (is |was )?(stiff|rigid)|cannot (bend|touch|move) (his |her |my )?(neck|chin))`),
       new RegExp(`\\b(stiff neck|neck (is |was )?(stiff|rigid))${G(6)}(fever|headache|light|vomit\\w*)\\b`),
@@ -290,6 +293,7 @@ const RULES: Rule[] = [
     patterns: [
       /\b(floppy|limp|unresponsive|lifeless|will not wake|cannot wake|can not wake|hard to wake|difficult to wake|not waking|barely (wakes|wake|waking|opens)|not responding|mottled|blotchy purple|purple spots|aguadit[oa]|flacid[oa]|no despierta|no reacciona|no responde|no se despierta|desmadejad[oa]|como trapo)\b/,
       new RegExp(`\\b(not|has not|hasnt|no)${G(1)}(peed|urinated|pee|wet (a )?diaper|wet diapers|had a wet diaper)${G(4)}(\\d+|twelve|ten|eight) hours\\b`),
+      new RegExp(`\\b(turn off|bothers?|hurts?|sensitive to)${G(3)}(light|lights)\\b`),
       new RegExp(`\\b(right|lower right)${G(2)}(side|belly|abdomen|stomach|tummy)${G(6)}(fever|vomit\\w*)`),
     ],
     requires: CHILD,
@@ -467,8 +471,15 @@ function isHistory(text: string, index: number, length: number): boolean {
 }
 
 /** Finds a non-negated, non-historical match of re in text. */
+const globalCache = new WeakMap<RegExp, RegExp>();
+
 export function findAffirmed(text: string, re: RegExp): RegExpExecArray | null {
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+  let g = globalCache.get(re);
+  if (!g) {
+    g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`);
+    globalCache.set(re, g);
+  }
+  g.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = g.exec(text))) {
     if (m[0].length === 0) {
