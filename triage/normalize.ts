@@ -81,17 +81,17 @@ export function normalizeText(text: string): string {
   s = s.replace(/(\w)'(\w)/g, '$1$2');
   s = s.replace(/[¿¡]/g, ' ');
   // keep numbers like 6.5, 120/80, 3:30 together; split other punctuation off
-  s = s.replace(/(\d)[.,:/](?=\d)/g, '$1\u0001');
+  s = s.replace(/(\d)([.,:])(?=\d)/g, (_m, d: string, p: string) => d + (p === '.' ? '\u0001' : p === ',' ? '\u0002' : '\u0003'));
   s = s.replace(/([.,;!?()"\[\]{}:]+)/g, ' $1 ');
-  s = s.replace(/\u0001/g, '.');
-  s = s.replace(/[^a-z0-9.,;!?%#@+\-/'\s]/g, ' ');
+  s = s.replace(/\u0001/g, '.').replace(/\u0002/g, ',').replace(/\u0003/g, ':');
+  s = s.replace(/[^a-z0-9.,;:!?%#@+\-/'\s]/g, ' ');
   const out: string[] = [];
   for (const raw of s.split(/\s+/)) {
     if (!raw) continue;
     const word = raw.replace(/^'+|'+$/g, '');
     if (!word) continue;
-    if (/^[.,;!?()]+$/.test(word)) {
-      out.push(word[0] === '(' || word[0] === ')' ? ',' : word[0]!);
+    if (/^[.,;:!?()]+$/.test(word)) {
+      out.push(word[0] === '(' || word[0] === ')' || word[0] === ':' ? ',' : word[0]!);
       continue;
     }
     // stretched letters: "pleeease", "helppp", "nooo" -> two letters at most

@@ -209,7 +209,7 @@ const RULES: Rule[] = [
       /\bseizure (right now|just now|today|this morning|tonight|now)\b/,
       new RegExp(`\\b(stiff|stiffened|went stiff)${G(4)}(jerk\\w*|shak\\w*)\\b`),
       new RegExp(`\\b(tuvo|tiene|esta teniendo|le dio|le dan|me dio|me dan|otra|primera)${G(2)}(convulsion\\w*|ataque epileptico|ataques epilepticos)\\b`),
-      /\bconvulsionando\b|\bconvulsiono\b/,
+      /\bconvulsionando\b|\bconvulsiono\b|\b(una|con|la|las) convulsion(es)?\b/,
     ],
   },
   {
