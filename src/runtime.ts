@@ -6,6 +6,8 @@ import { OutboxRelay } from './jobs/outbox';
 import type { JobQueue } from './jobs/queue';
 import { startWorkers, type JobDeps, type JobModule } from './jobs/registry';
 import { triageJob, type TriageEngine } from './jobs/triage-job';
+import { createSendPacer, sendJob, type Deliverers } from './jobs/send-job';
+import { createDeliverers } from './jobs/deliver';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './lib/logger';
 import type { AppDeps } from './http/context';
@@ -31,6 +33,8 @@ export interface RuntimeOptions {
   backoffMs?: number;
   /** more job modules beside the built-in ones (tests) */
   extraModules?: JobModule[];
+  /** replace a channel's delivery (tests) */
+  deliverers?: Partial<Deliverers>;
 }
 
 let cachedEngine: TriageEngine | undefined;
@@ -52,7 +56,16 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix, log }) : new InProcessQueue(log);
     const engine = opts.triage ?? (() => cachedEngine!);
     if (!opts.triage && opts.runWorkers) await loadTriageEngine();
-    const modules: JobModule[] = [triageJob(engine), ...(opts.extraModules ?? [])];
+    const pacer = createSendPacer({
+      perSecond: env.SMS_RATE_PER_SECOND,
+      redis: queue instanceof BullMqQueue ? queue.redis : undefined,
+      prefix: opts.redisPrefix,
+    });
+    const modules: JobModule[] = [
+      triageJob(engine),
+      sendJob(createDeliverers(env, opts.deliverers), pacer),
+      ...(opts.extraModules ?? []),
+    ];
     const jobOptions = Object.fromEntries(
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );

@@ -7,6 +7,10 @@ import { defaultAttempts, defaultBackoffMs, type AddOptions, type JobData, type 
 export class BullMqQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   private connection: Redis;
+  /** the shared connection, for other Redis users (the send pacer) */
+  get redis(): Redis {
+    return this.connection;
+  }
   private queues = new Map<string, Queue>();
   private workers: Worker[] = [];
 

@@ -26,6 +26,20 @@ export async function addToOutbox(db: Db, entry: OutboxEntry): Promise<void> {
 export const outboxJobId = (id: number) => `ob-${id}`;
 
 /**
+ * Thrown by a job that cannot do its work yet (quiet hours, a number's rate limit): the
+ * outbox row goes back to pending with a new due time, and no retry is spent.
+ */
+export class DeferJob extends Error {
+  constructor(
+    readonly until: Date,
+    readonly reason: string,
+  ) {
+    super(`deferred until ${until.toISOString()}: ${reason}`);
+    this.name = 'DeferJob';
+  }
+}
+
+/**
  * Moves due outbox rows into the job queue, and puts back rows the queue lost.
  * Every process may run one: rows are claimed with SKIP LOCKED.
  */
@@ -167,6 +181,13 @@ export function withOutbox(
     try {
       await exec(job);
     } catch (err) {
+      if (err instanceof DeferJob && outboxId !== null) {
+        await deps.db
+          .update(outbox)
+          .set({ status: 'pending', runAt: err.until, lastError: err.reason.slice(0, 500) })
+          .where(eq(outbox.id, outboxId));
+        return;
+      }
       if (outboxId !== null) {
         const message = scrub(err instanceof Error ? err.message : String(err)).slice(0, 500);
         await deps.db

@@ -1,0 +1,21 @@
+import type { Env } from '../../env';
+import type { Deliverers } from '../send-job';
+import { smsDeliverer } from './sms';
+import { DeliveryError, type Deliverer } from './types';
+
+const unavailable = (channel: string): Deliverer => ({
+  rateKey: () => null,
+  async deliver() {
+    throw new DeliveryError('permanent', `sending by ${channel} is not available yet`, 'channel_unavailable');
+  },
+});
+
+export function createDeliverers(env: Env, overrides: Partial<Deliverers> = {}): Deliverers {
+  return {
+    sms: smsDeliverer(env),
+    email: unavailable('email'),
+    portal: unavailable('portal'),
+    voice: unavailable('voice'),
+    ...overrides,
+  };
+}

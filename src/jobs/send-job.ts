@@ -1,0 +1,161 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { contactPoints, conversations, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../db/schema';
+import { nextOutreachTime } from '../../channels/voice/missed-call';
+import { recordConsent } from '../services/consent';
+import { sendQueue } from '../services/outbound';
+import { DeferJob } from './outbox';
+import type { JobDeps, JobModule } from './registry';
+import { DeliveryError, type Deliverer, type DeliveryContext } from './deliver/types';
+import type { Channel } from '../../triage/types';
+
+export type Deliverers = Record<Channel, Deliverer>;
+
+/**
+ * Paces sends per sending number (a US long code takes about one text a second). BullMQ's
+ * limiter is per queue, so the count lives in Redis keyed by number, or in memory when
+ * jobs run in-process.
+ */
+export function createSendPacer(opts: { perSecond: number; redis?: Redis; prefix?: string }): RateLimiterAbstract {
+  const points = Math.max(1, Math.round(opts.perSecond));
+  const duration = Math.max(1, Math.round(points / opts.perSecond));
+  return opts.redis
+    ? new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: `${opts.prefix ?? 'sb'}:sendrate`, points, duration })
+    : new RateLimiterMemory({ keyPrefix: 'sendrate', points, duration });
+}
+
+async function waitForTurn(pacer: RateLimiterAbstract, key: string): Promise<void> {
+  for (;;) {
+    try {
+      await pacer.consume(key);
+      return;
+    } catch (res) {
+      const wait = (res as { msBeforeNext?: number }).msBeforeNext;
+      if (typeof wait !== 'number') throw res;
+      await new Promise((r) => setTimeout(r, Math.max(wait, 5)));
+    }
+  }
+}
+
+const finalStatuses = new Set<DeliveryStatus>(['sent', 'delivered', 'undelivered', 'failed', 'refused', 'simulated', 'queued']);
+
+/** One send job for every channel: never twice for the same message, consent and quiet hours first. */
+export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): JobModule {
+  return {
+    queue: sendQueue,
+    worker: { concurrency: 8 },
+    attempts: 6,
+    backoffMs: 5_000,
+    async exec(deps, job) {
+      const messageId = String(job.data.messageId);
+      const ctx = await loadContext(deps, messageId);
+      if (!ctx) return;
+      const { message } = ctx;
+      // a provider id means it went out already: a redelivered job must not send it again
+      if (message.providerId || finalStatuses.has(message.status)) return;
+
+      const refusal = refusalReason(ctx);
+      if (refusal) {
+        await setStatus(deps, messageId, { status: 'refused', errorCode: refusal.code, errorMessage: refusal.message });
+        return;
+      }
+      const purpose = (message.meta as { purpose?: string }).purpose;
+      if (purpose === 'outreach') {
+        const zone = ctx.patient.timeZone ?? ctx.practice.timeZone;
+        const now = deps.clock.now();
+        const next = nextOutreachTime(now, zone);
+        if (next.getTime() > now.getTime()) throw new DeferJob(next, 'quiet hours: outreach waits for 8:00 in the patient\'s time zone');
+      }
+
+      const deliverer = deliverers[message.channel];
+      const key = deliverer.rateKey(ctx);
+      if (key) await waitForTurn(pacer, `${message.channel}:${key}`);
+      try {
+        const result = await deliverer.deliver(ctx);
+        await setStatus(deps, messageId, {
+          status: result.status,
+          providerId: result.providerId,
+          fromAddress: result.from ?? null,
+          sentAt: deps.clock.now(),
+          errorCode: null,
+          errorMessage: null,
+        });
+      } catch (err) {
+        if (!(err instanceof DeliveryError)) throw err;
+        if (err.kind === 'opted_out') {
+          await deps.db.transaction(async (tx) => {
+            await recordConsent(tx, {
+              practiceId: ctx.practice.id,
+              contactPointId: ctx.contactPoint.id,
+              purpose: message.channel === 'email' ? 'email' : 'sms',
+              state: 'revoked',
+              source: message.channel === 'email' ? 'provider_unsubscribed' : `twilio_error_${err.code ?? '21610'}`,
+              messageId,
+            });
+            await tx
+              .update(messages)
+              .set({ status: 'refused', errorCode: err.code, errorMessage: 'the patient has opted out of texts from this practice' })
+              .where(eq(messages.id, messageId));
+          });
+          return;
+        }
+        if (err.kind === 'permanent' || job.finalAttempt) {
+          await setStatus(deps, messageId, { status: 'failed', errorCode: err.code, errorMessage: err.message.slice(0, 500) });
+          return;
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+function refusalReason(ctx: DeliveryContext): { code: string; message: string } | null {
+  const { message, contactPoint } = ctx;
+  if (message.kind !== 'message' || message.direction !== 'outbound') return { code: 'not_sendable', message: 'only outbound messages are sent' };
+  if (message.channel === 'sms' && contactPoint.smsConsent === 'revoked') {
+    return { code: 'consent_revoked', message: 'the patient opted out of texts (STOP); they can text START to opt back in' };
+  }
+  if (message.channel === 'email') {
+    if (contactPoint.emailConsent === 'revoked') return { code: 'consent_revoked', message: 'the patient unsubscribed from email' };
+    if (contactPoint.undeliverable) return { code: 'undeliverable', message: 'this email address bounced or reported spam; use another channel' };
+  }
+  return null;
+}
+
+async function setStatus(deps: JobDeps, messageId: string, set: Partial<typeof messages.$inferInsert>) {
+  await deps.db.update(messages).set(set).where(eq(messages.id, messageId));
+}
+
+async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryContext | null> {
+  const [row] = await deps.db
+    .select({ message: messages, conversation: conversations, practice: practices, patient: patients })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .innerJoin(practices, eq(practices.id, messages.practiceId))
+    .innerJoin(patients, eq(patients.id, conversations.patientId))
+    .where(eq(messages.id, messageId));
+  if (!row) return null;
+  if (!row.message.contactPointId) {
+    await setStatus(deps, messageId, { status: 'refused', errorCode: 'no_contact', errorMessage: `the patient has no ${row.message.channel} contact` });
+    return null;
+  }
+  const [contactPoint] = await deps.db.select().from(contactPoints).where(eq(contactPoints.id, row.message.contactPointId));
+  const addresses = await deps.db
+    .select({ kind: practiceAddresses.kind, value: practiceAddresses.value, sms: practiceAddresses.sms, voice: practiceAddresses.voice })
+    .from(practiceAddresses)
+    .where(eq(practiceAddresses.practiceId, row.practice.id));
+  const [lastInbound] = await deps.db
+    .select({ to: messages.toAddress })
+    .from(messages)
+    .where(and(eq(messages.conversationId, row.conversation.id), eq(messages.direction, 'inbound'), eq(messages.channel, row.message.channel)))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  return {
+    ...row,
+    contactPoint: contactPoint!,
+    env: deps.env,
+    lastPracticeAddress: lastInbound?.to ?? null,
+    practiceAddresses: addresses,
+  };
+}
