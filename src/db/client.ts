@@ -111,8 +111,11 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 }
 
 /** PGlite is single-process: a lock file with our pid keeps a second process out. */
+const lockedHere = new Set<string>();
+
 function acquireLock(dir: string): () => void {
   const path = join(dir, 'pglite.lock');
+  if (lockedHere.has(dir)) throw new DatabaseBusyError(dir, process.pid);
   try {
     const pid = Number(readFileSync(path, 'utf8').trim());
     if (pid && pid !== process.pid && isAlive(pid)) throw new DatabaseBusyError(dir, pid);
@@ -120,10 +123,12 @@ function acquireLock(dir: string): () => void {
     if (err instanceof DatabaseBusyError) throw err;
   }
   writeFileSync(path, String(process.pid));
+  lockedHere.add(dir);
   let released = false;
   return () => {
     if (released) return;
     released = true;
+    lockedHere.delete(dir);
     try {
       if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path);
     } catch {

@@ -26,6 +26,7 @@ export function consoleRoutes(app: App) {
     return c.html(read('index.html'));
   });
   app.get('/login', (c) => c.html(read('login.html')));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/console/:file', (c) => {
     const name = c.req.param('file');
     const type = types[name];

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startHarness, type Harness } from '../helpers/harness';
+import { makeConversation, makePractice, userWithPassword } from '../helpers/fixtures';
+import { chromiumAvailable, launchChromium, listen } from '../helpers/browser';
+
+const enabled = chromiumAvailable();
+
+describe.runIf(enabled)('the console in Chromium', () => {
+  let h: Harness;
+  let browser: Browser;
+  let server: { url: string; close(): Promise<void> };
+  let assistant: { email: string; password: string };
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { PUBLIC_BASE_URL: 'http://127.0.0.1' } });
+    const db = h.runtime.deps.db;
+    const mine = await makePractice(db, 'console-clinic');
+    const other = await makePractice(db, 'other-clinic');
+    await makeConversation(db, mine.id, { queue: 'refills', firstName: 'Rosa', body: 'can I get a refill of my inhaler' });
+    await makeConversation(db, mine.id, { queue: 'billing', firstName: 'Hidden', body: 'billing question' });
+    await makeConversation(db, other.id, { queue: 'refills', firstName: 'Elsewhere', body: 'other practice' });
+    assistant = await userWithPassword(db, 'assistant', ['console-clinic'], ['refills']);
+    server = await listen(h.app.fetch);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await h?.close();
+  });
+
+  it('signs an assistant in and shows only the conversations of their queues', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+
+    await page.goto(`${server.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+
+    await page.fill('input[name=email]', assistant.email);
+    await page.fill('input[name=password]', 'wrong password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#login-error:not([hidden])');
+    expect(await page.textContent('#login-error')).toContain('Wrong email or password');
+
+    await page.fill('input[name=email]', assistant.email);
+    await page.fill('input[name=password]', assistant.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#conversations li');
+    const names = await page.$$eval('#conversations li .who', (els) => els.map((e) => e.textContent));
+    expect(names).toEqual(['Rosa Example']);
+
+    await page.click('#conversations li');
+    await page.waitForSelector('#detail .msg');
+    expect(await page.textContent('#detail')).toContain('can I get a refill of my inhaler');
+    expect(await page.textContent('#me')).toContain(assistant.email);
+    expect(errors).toEqual([]);
+
+    await page.click('text=Sign out');
+    await page.waitForURL(/\/login$/);
+    await page.goto(`${server.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+});
