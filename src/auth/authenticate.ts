@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apiTokens, practiceGrants, queueGrants, sessions, users } from '../db/schema';
 import { hashToken } from './secrets';
@@ -11,19 +11,39 @@ export const sessionTtlMs = 12 * 3600_000;
  * Deactivated users and revoked tokens are looked up on every request, so either takes
  * effect on the next one.
  */
+// Every API request looks its caller up: prepared once per database (a hot path).
+const prepared = new WeakMap<Database, ReturnType<typeof prepare>>();
+function prepare(db: Database) {
+  return {
+    token: db
+      .select({
+        id: apiTokens.id,
+        role: apiTokens.role,
+        practiceId: apiTokens.practiceId,
+        userId: apiTokens.userId,
+        userActive: users.active,
+        lastUsedAt: apiTokens.lastUsedAt,
+      })
+      .from(apiTokens)
+      .leftJoin(users, eq(users.id, apiTokens.userId))
+      .where(and(eq(apiTokens.tokenHash, sql.placeholder('hash')), isNull(apiTokens.revokedAt)))
+      .prepare('sb_token_lookup'),
+    session: db
+      .select({ userId: users.id, role: users.role, csrfToken: sessions.csrfToken })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.id, sql.placeholder('id')), gt(sessions.expiresAt, sql.placeholder('now')), eq(users.active, true)))
+      .prepare('sb_session_lookup'),
+  };
+}
+const statements = (db: Database) => {
+  let s = prepared.get(db);
+  if (!s) prepared.set(db, (s = prepare(db)));
+  return s;
+};
+
 export async function principalFromToken(db: Database, token: string, now: Date): Promise<Principal | null> {
-  const [row] = await db
-    .select({
-      id: apiTokens.id,
-      role: apiTokens.role,
-      practiceId: apiTokens.practiceId,
-      userId: apiTokens.userId,
-      userActive: users.active,
-      lastUsedAt: apiTokens.lastUsedAt,
-    })
-    .from(apiTokens)
-    .leftJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)));
+  const [row] = await statements(db).token.execute({ hash: hashToken(token) });
   if (!row) return null;
   if (row.userId && !row.userActive) return null;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 5 * 60_000) {
@@ -40,11 +60,7 @@ export async function principalFromToken(db: Database, token: string, now: Date)
 }
 
 export async function principalFromSession(db: Database, cookie: string, now: Date): Promise<Principal | null> {
-  const [row] = await db
-    .select({ userId: users.id, role: users.role, csrfToken: sessions.csrfToken })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, hashToken(cookie)), gt(sessions.expiresAt, now), eq(users.active, true)));
+  const [row] = await statements(db).session.execute({ id: hashToken(cookie), now: now.toISOString() });
   if (!row) return null;
   return { ...(await userGrants(db, row.userId, row.role)), kind: 'user', tokenId: null, csrfToken: row.csrfToken };
 }
