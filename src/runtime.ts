@@ -8,6 +8,7 @@ import { startWorkers, type JobDeps, type JobModule } from './jobs/registry';
 import { triageJob, type TriageEngine } from './jobs/triage-job';
 import { createSendPacer, sendJob, type Deliverers } from './jobs/send-job';
 import { createDeliverers } from './jobs/deliver';
+import { voicemailJob } from './jobs/voicemail-job';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './lib/logger';
 import type { AppDeps } from './http/context';
@@ -64,6 +65,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     const modules: JobModule[] = [
       triageJob(engine),
       sendJob(createDeliverers(env, opts.deliverers), pacer),
+      voicemailJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(

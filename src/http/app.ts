@@ -12,6 +12,8 @@ import { peopleRoutes } from './routes/people';
 import { practiceRoutes } from './routes/practices';
 import { sessionRoutes } from './routes/session';
 import { systemRoutes } from './routes/system';
+import { twilioSmsRoutes } from './routes/twilio-sms';
+import { twilioVoiceRoutes } from './routes/twilio-voice';
 
 const MB = 1024 * 1024;
 
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps) {
   practiceRoutes(app);
   conversationRoutes(app);
   peopleRoutes(app);
+  twilioSmsRoutes(app);
+  twilioVoiceRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

@@ -1,11 +1,11 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { contactPoints, conversations, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../db/schema';
-import { nextOutreachTime } from '../../channels/voice/missed-call';
+import { localDay, nextOutreachTime } from '../../channels/voice/missed-call';
 import { recordConsent } from '../services/consent';
 import { sendQueue } from '../services/outbound';
-import { DeferJob } from './outbox';
+import { DeferJob, rowsOf } from './outbox';
 import type { JobDeps, JobModule } from './registry';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './deliver/types';
 import type { Channel } from '../../triage/types';
@@ -66,6 +66,13 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
         const now = deps.clock.now();
         const next = nextOutreachTime(now, zone);
         if (next.getTime() > now.getTime()) throw new DeferJob(next, 'quiet hours: outreach waits for 8:00 in the patient\'s time zone');
+        if (message.channel === 'sms') {
+          const capped = await claimOutreachSlot(deps, ctx, now, zone);
+          if (capped) {
+            await setStatus(deps, messageId, { status: 'refused', errorCode: capped.code, errorMessage: capped.message });
+            return;
+          }
+        }
       }
 
       const deliverer = deliverers[message.channel];
@@ -158,4 +165,44 @@ async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryCo
     lastPracticeAddress: lastInbound?.to ?? null,
     practiceAddresses: addresses,
   };
+}
+
+/** The healthcare cap on automated texts: at most this many per patient per local day and per 7 days. */
+export const OUTREACH_CAP = { perDay: 1, perWeek: 3 } as const;
+
+/**
+ * Checks the automated-text cap and, when there is room, marks the message `sending` so a
+ * concurrent outreach to the same patient counts it (an advisory lock per patient orders
+ * them). Returns the reason when the cap is reached. Replies are never counted or held.
+ */
+async function claimOutreachSlot(
+  deps: JobDeps,
+  ctx: DeliveryContext,
+  now: Date,
+  timeZone: string,
+): Promise<{ code: string; message: string } | null> {
+  const messageId = ctx.message.id;
+  const patientId = ctx.patient.id;
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`outreach:${patientId}`}))`);
+    const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+    const rows = rowsOf<{ sent_at: string | Date }>(
+      await tx.execute(sql`
+        select m.sent_at from messages m join conversations c on c.id = m.conversation_id
+        where c.patient_id = ${patientId} and m.direction = 'outbound' and m.channel = 'sms'
+          and m.meta ->> 'purpose' = 'outreach' and m.id <> ${messageId}
+          and (m.provider_id is not null or m.status = 'sending')
+          and m.sent_at > ${weekAgo.toISOString()}::timestamptz`),
+    );
+    const today = localDay(now, timeZone);
+    const sentToday = rows.filter((r) => localDay(new Date(r.sent_at), timeZone) === today).length;
+    if (sentToday >= OUTREACH_CAP.perDay) {
+      return { code: 'daily_cap', message: `the patient already got ${OUTREACH_CAP.perDay} automated text today (healthcare cap)` };
+    }
+    if (rows.length >= OUTREACH_CAP.perWeek) {
+      return { code: 'weekly_cap', message: `the patient already got ${OUTREACH_CAP.perWeek} automated texts in the last 7 days (healthcare cap)` };
+    }
+    await tx.update(messages).set({ status: 'sending', sentAt: now }).where(eq(messages.id, messageId));
+    return null;
+  });
 }

@@ -2,9 +2,12 @@ import { SendError, createSimulatedSmsSender, createTwilioSmsSender, type SmsSen
 import type { Env } from '../../env';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './types';
 
-/** The number a text goes from: the one the patient wrote to, else the practice's first SMS number. */
+/** The number a text goes from: the one the message names (meta.from), the one the patient wrote to, else the practice's first SMS number. */
 export function sendingNumber(ctx: DeliveryContext): string | null {
   const sms = ctx.practiceAddresses.filter((a) => a.kind === 'phone' && a.sms).map((a) => a.value);
+  // a missed-call text-back goes from the number the patient called
+  const asked = (ctx.message.meta as { from?: unknown }).from;
+  if (typeof asked === 'string' && sms.includes(asked)) return asked;
   if (ctx.lastPracticeAddress && sms.includes(ctx.lastPracticeAddress)) return ctx.lastPracticeAddress;
   return sms[0] ?? null;
 }

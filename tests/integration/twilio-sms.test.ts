@@ -1,0 +1,262 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, asc, eq } from 'drizzle-orm';
+import twilio from 'twilio';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients } from '../../src/db/schema';
+import { queueOutbound } from '../../src/services/outbound';
+import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/services/webhook-secrets';
+import { startHarness, type Harness } from '../helpers/harness';
+import { makeConversation, makePractice } from '../helpers/fixtures';
+import { PUBLIC, fakeSid, inboundSms, postTwilio } from '../helpers/twilio';
+import type { PracticeView } from '../../src/services/practices';
+
+let h: Harness;
+let p: PracticeView;
+let practiceNumber: string;
+beforeAll(async () => {
+  // no Twilio credentials: SEND_MODE is simulate and webhooks verify with the local token
+  h = await startHarness({ env: { SMS_RATE_PER_SECOND: '1000' } });
+  p = await makePractice(h.runtime.deps.db);
+  practiceNumber = p.phoneNumbers[0]!;
+});
+afterAll(() => h.close());
+
+const db = () => h.runtime.deps.db;
+const bySid = async (sid: string) => (await db().select().from(messages).where(eq(messages.providerId, sid)))[0];
+
+describe('POST /webhooks/twilio/sms', () => {
+  it('stores a new patient\'s text with its triage job, answers empty TwiML, and triage runs', async () => {
+    const params = inboundSms('(415) 555-0142', practiceNumber, 'I need a refill of lisinopril');
+    const res = await postTwilio(h, '/webhooks/twilio/sms', params);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/xml/);
+    expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+
+    const msg = await bySid(params.MessageSid!);
+    expect(msg).toMatchObject({ direction: 'inbound', channel: 'sms', body: 'I need a refill of lisinopril', status: 'received', fromAddress: '+14155550142', toAddress: practiceNumber });
+    const [cp] = await db().select().from(contactPoints).where(eq(contactPoints.id, msg!.contactPointId!));
+    expect(cp).toMatchObject({ kind: 'phone', value: '+14155550142', practiceId: p.id });
+    const [row] = await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${msg!.id}`));
+    expect(row).toBeDefined();
+    await h.drain();
+    expect((await bySid(params.MessageSid!))!.triage).toMatchObject({ intent: 'refill_request' });
+  });
+
+  it('files an existing patient\'s text in their conversation', async () => {
+    const { patient, conversation } = await makeConversation(db(), p.id, { phone: '+14155550143' });
+    const params = inboundSms('+14155550143', practiceNumber, 'thanks, see you then');
+    expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
+    const msg = await bySid(params.MessageSid!);
+    expect(msg!.conversationId).toBe(conversation.id);
+    expect(await db().select().from(patients).where(eq(patients.id, patient.id))).toHaveLength(1);
+    const [conv] = await db().select().from(conversations).where(eq(conversations.id, conversation.id));
+    expect(conv!.patientId).toBe(patient.id);
+  });
+
+  it('keeps MMS media as links with their content type', async () => {
+    const params = inboundSms('+14155550144', practiceNumber, 'here is my insurance card', {
+      NumMedia: '2',
+      MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1',
+      MediaContentType0: 'image/jpeg',
+      MediaUrl1: 'https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME2',
+      MediaContentType1: 'application/pdf',
+    });
+    expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
+    const msg = await bySid(params.MessageSid!);
+    const atts = await db().select().from(messageAttachments).where(eq(messageAttachments.messageId, msg!.id)).orderBy(asc(messageAttachments.url));
+    expect(atts.map((a) => [a.url, a.contentType, a.content])).toEqual([
+      ['https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1', 'image/jpeg', null],
+      ['https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME2', 'application/pdf', null],
+    ]);
+    expect(msg!.meta).toMatchObject({ numMedia: 2 });
+  });
+
+  it('stores a retried delivery (same MessageSid) once', async () => {
+    const params = inboundSms('+14155550145', practiceNumber, 'is the office open saturday?');
+    const [a, b] = await Promise.all([postTwilio(h, '/webhooks/twilio/sms', params), postTwilio(h, '/webhooks/twilio/sms', params)]);
+    const c = await postTwilio(h, '/webhooks/twilio/sms', params);
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    expect(await db().select().from(messages).where(eq(messages.providerId, params.MessageSid!))).toHaveLength(1);
+    const msg = await bySid(params.MessageSid!);
+    expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${msg!.id}`))).toHaveLength(1);
+  });
+
+  it('refuses a forged or unsigned webhook with 403 and stores nothing', async () => {
+    const forged = inboundSms('+14155550146', practiceNumber, 'forged');
+    const wrongToken = await postTwilio(h, '/webhooks/twilio/sms', forged, { token: 'not-the-token' });
+    expect(wrongToken.status).toBe(403);
+    expect(((await wrongToken.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+    const unsigned = await postTwilio(h, '/webhooks/twilio/sms', forged, { signature: null });
+    expect(unsigned.status).toBe(403);
+    // a valid signature over other params (a tampered body)
+    const sig = twilio.getExpectedTwilioSignature(
+      (await import('../../src/services/webhook-secrets')).twilioWebhookToken(h.env),
+      `${PUBLIC}/webhooks/twilio/sms`,
+      { ...forged, Body: 'original' },
+    );
+    expect((await postTwilio(h, '/webhooks/twilio/sms', forged, { signature: sig })).status).toBe(403);
+    expect(await bySid(forged.MessageSid!)).toBeUndefined();
+    expect(await db().select().from(contactPoints).where(eq(contactPoints.value, '+14155550146'))).toHaveLength(0);
+  });
+
+  it('behind a proxy: accepts the signature over PUBLIC_BASE_URL, refuses one over the internal URL', async () => {
+    const params = inboundSms('+14155550147', practiceNumber, 'hello from behind the proxy');
+    const internal = await postTwilio(h, '/webhooks/twilio/sms', params, { signedUrl: 'http://localhost/webhooks/twilio/sms' });
+    expect(internal.status).toBe(403);
+    expect(await bySid(params.MessageSid!)).toBeUndefined();
+    const viaPublic = await postTwilio(h, '/webhooks/twilio/sms', params, { signedUrl: `${PUBLIC}/webhooks/twilio/sms` });
+    expect(viaPublic.status).toBe(200);
+    expect(await bySid(params.MessageSid!)).toBeDefined();
+  });
+
+  it('keeps the local webhook token in DATA_DIR with mode 0600', () => {
+    const mode = statSync(join(h.dataDir, LOCAL_TWILIO_TOKEN_FILE)).mode & 0o777;
+    expect(mode).toBe(0o600);
+  });
+
+  it('answers 400 naming the missing field of a signed but unusable payload, and 404 for a number no practice owns', async () => {
+    const { MessageSid: _s, ...noSid } = inboundSms('+14155550148', practiceNumber, 'x');
+    const bad = await postTwilio(h, '/webhooks/twilio/sms', noSid);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'bad_request', message: 'missing MessageSid' });
+    const params = inboundSms('+14155550148', '+14155559999', 'wrong number');
+    const unknown = await postTwilio(h, '/webhooks/twilio/sms', params);
+    expect(unknown.status).toBe(404);
+    expect(await bySid(params.MessageSid!)).toBeUndefined();
+  });
+});
+
+describe('opt-out keywords', () => {
+  const consentOf = async (phone: string) => (await db().select().from(contactPoints).where(and(eq(contactPoints.practiceId, p.id), eq(contactPoints.value, phone))))[0]!;
+
+  it('STOP revokes SMS consent (ledger with source and word), START restores it; neither goes to triage', async () => {
+    const phone = '+14155550150';
+    await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'hello'));
+    const stop = inboundSms(phone, practiceNumber, ' Stop. ');
+    const res = await postTwilio(h, '/webhooks/twilio/sms', stop);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+    const cp = await consentOf(phone);
+    expect(cp.smsConsent).toBe('revoked');
+    const stopMsg = await bySid(stop.MessageSid!);
+    expect(stopMsg).toMatchObject({ direction: 'inbound', body: ' Stop. ' });
+    expect(stopMsg!.meta).toMatchObject({ keyword: 'stop' });
+    expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${stopMsg!.id}`))).toHaveLength(0);
+
+    const start = inboundSms(phone, practiceNumber, 'UNSTOP');
+    await postTwilio(h, '/webhooks/twilio/sms', start);
+    expect((await consentOf(phone)).smsConsent).toBe('granted');
+    const ledger = await db().select().from(consentEvents).where(eq(consentEvents.contactPointId, cp.id)).orderBy(asc(consentEvents.id));
+    expect(ledger.map((e) => [e.purpose, e.state, e.source, e.detail, e.messageId])).toEqual([
+      ['sms', 'revoked', 'sms_keyword', 'STOP', stopMsg!.id],
+      ['sms', 'granted', 'sms_keyword', 'UNSTOP', (await bySid(start.MessageSid!))!.id],
+    ]);
+  });
+
+  it.each(['STOPALL', 'unsubscribe', 'CANCEL', 'end', 'Quit', 'REVOKE', 'opt out', 'OPT-OUT'])('%s alone revokes', async (word) => {
+    const phone = `+1415555${String(1000 + Math.floor(Math.random() * 8999))}`;
+    await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, word));
+    expect((await consentOf(phone)).smsConsent).toBe('revoked');
+  });
+
+  it('"please stop texting me" is not a keyword: stored and triaged, consent unchanged', async () => {
+    const phone = '+14155550151';
+    const params = inboundSms(phone, practiceNumber, 'please stop texting me about the cancel');
+    await postTwilio(h, '/webhooks/twilio/sms', params);
+    expect((await consentOf(phone)).smsConsent).toBe('unknown');
+    const msg = await bySid(params.MessageSid!);
+    expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${msg!.id}`))).toHaveLength(1);
+  });
+
+  it('HELP answers in TwiML with the practice\'s name and phone, kept in the conversation', async () => {
+    const phone = '+14155550152';
+    const params = inboundSms(phone, practiceNumber, 'help');
+    const res = await postTwilio(h, '/webhooks/twilio/sms', params);
+    const xml = await res.text();
+    expect(xml).toContain(`<Message>Practice ${p.slug}: for help call ${practiceNumber}. Reply STOP to opt out.`);
+    const inbound = await bySid(params.MessageSid!);
+    const thread = await db().select().from(messages).where(eq(messages.conversationId, inbound!.conversationId)).orderBy(asc(messages.createdAt));
+    expect(thread.map((m) => [m.direction, m.status, m.authorType])).toEqual([
+      ['inbound', 'received', 'patient'],
+      ['outbound', 'sent', 'automation'],
+    ]);
+    expect(thread[1]!.body).toContain(practiceNumber);
+    expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${inbound!.id}`))).toHaveLength(0);
+  });
+
+  it('a reply to a revoked contact is refused with the reason stored', async () => {
+    const phone = '+14155550153';
+    const first = inboundSms(phone, practiceNumber, 'can I book a visit');
+    await postTwilio(h, '/webhooks/twilio/sms', first);
+    await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'STOP'));
+    const conv = (await bySid(first.MessageSid!))!.conversationId;
+    const { messageId } = await queueOutbound(db(), { practiceId: p.id, conversationId: conv, channel: 'sms', body: 'We have Tuesday at 10', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+    await h.drain();
+    const [m] = await db().select().from(messages).where(eq(messages.id, messageId));
+    expect(m).toMatchObject({ status: 'refused', errorCode: 'consent_revoked', providerId: null });
+    expect(m!.errorMessage).toMatch(/opted out/);
+  });
+
+  it('SEND_MODE=simulate stores a reply as simulated with a SIM id, never dropped', async () => {
+    const phone = '+14155550154';
+    const first = inboundSms(phone, practiceNumber, 'what are your hours');
+    await postTwilio(h, '/webhooks/twilio/sms', first);
+    const conv = (await bySid(first.MessageSid!))!.conversationId;
+    const { messageId } = await queueOutbound(db(), { practiceId: p.id, conversationId: conv, channel: 'sms', body: 'Mon 8-5', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+    await h.drain();
+    const [m] = await db().select().from(messages).where(eq(messages.id, messageId));
+    expect(m).toMatchObject({ status: 'simulated', fromAddress: practiceNumber, toAddress: phone });
+    expect(m!.providerId).toMatch(/^SIM/);
+  });
+});
+
+describe('POST /webhooks/twilio/sms/status', () => {
+  async function sentMessage(phone: string) {
+    const first = inboundSms(phone, practiceNumber, 'hi');
+    await postTwilio(h, '/webhooks/twilio/sms', first);
+    const conv = (await bySid(first.MessageSid!))!.conversationId;
+    const { messageId } = await queueOutbound(db(), { practiceId: p.id, conversationId: conv, channel: 'sms', body: 'hello', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+    const sid = fakeSid('SM');
+    await db().update(messages).set({ providerId: sid, status: 'queued' }).where(eq(messages.id, messageId));
+    return { messageId, sid };
+  }
+  const status = (sid: string, s: string, extra: Record<string, string> = {}) =>
+    postTwilio(h, '/webhooks/twilio/sms/status', { MessageSid: sid, SmsSid: sid, MessageStatus: s, SmsStatus: s, AccountSid: 'AC0', From: practiceNumber, To: '+14155550160', ...extra });
+
+  it('applies statuses by rank: delivered before sent keeps delivered', async () => {
+    const { messageId, sid } = await sentMessage('+14155550160');
+    expect((await status(sid, 'delivered')).status).toBeLessThan(300);
+    expect((await status(sid, 'sent')).status).toBeLessThan(300);
+    const [m] = await db().select().from(messages).where(eq(messages.id, messageId));
+    expect(m!.status).toBe('delivered');
+    expect(m!.deliveredAt).not.toBeNull();
+  });
+
+  it('stores the error code of an undelivered message, and 21610 records a revocation', async () => {
+    const a = await sentMessage('+14155550161');
+    await status(a.sid, 'undelivered', { ErrorCode: '30003' });
+    expect((await db().select().from(messages).where(eq(messages.id, a.messageId)))[0]).toMatchObject({ status: 'undelivered', errorCode: '30003' });
+
+    const b = await sentMessage('+14155550162');
+    await status(b.sid, 'failed', { ErrorCode: '21610' });
+    const [m] = await db().select().from(messages).where(eq(messages.id, b.messageId));
+    expect(m).toMatchObject({ status: 'failed', errorCode: '21610' });
+    const [cp] = await db().select().from(contactPoints).where(eq(contactPoints.id, m!.contactPointId!));
+    expect(cp!.smsConsent).toBe('revoked');
+    const [ev] = await db().select().from(consentEvents).where(eq(consentEvents.contactPointId, cp!.id));
+    expect(ev).toMatchObject({ state: 'revoked', source: 'twilio_error_21610', messageId: b.messageId });
+  });
+
+  it('is signed too: a forged status callback changes nothing', async () => {
+    const { messageId, sid } = await sentMessage('+14155550163');
+    const res = await postTwilio(h, '/webhooks/twilio/sms/status', { MessageSid: sid, MessageStatus: 'failed' }, { token: 'forged' });
+    expect(res.status).toBe(403);
+    expect((await db().select().from(messages).where(eq(messages.id, messageId)))[0]!.status).toBe('queued');
+  });
+
+  it('answers 400 for an unknown status and 2xx for an unknown MessageSid', async () => {
+    expect((await status('SMnope', 'exploded')).status).toBe(400);
+    expect((await status('SMnope', 'delivered')).status).toBeLessThan(300);
+  });
+});
