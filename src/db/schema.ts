@@ -291,8 +291,13 @@ export const conversations = pgTable(
     needsHuman: boolean().notNull().default(false),
     priority: integer().notNull().default(0),
     tags: text().array().notNull().default(sql`'{}'::text[]`),
-    /** token in the reply-to address of outbound email, so replies thread back */
-    replyToken: text().unique(),
+    /**
+     * token in the reply-to address of outbound email, so replies thread back; every
+     * conversation gets one when it is made, so sending never has to write it first
+     */
+    replyToken: text()
+      .unique()
+      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
     portalThreadId: text(),
     snoozedUntil: tz(),
     slaDueAt: tz(),
@@ -546,6 +551,58 @@ export const waitlistOffers = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index().on(t.slotAppointmentId, t.status)],
+);
+
+export interface PatientMergeMoved {
+  conversations: string[];
+  contactPoints: string[];
+  appointments: string[];
+  reminders: string[];
+  waitlistEntries: string[];
+  calls: string[];
+}
+
+/** SendGrid event ids already applied: a re-posted batch changes nothing twice. */
+export const sendgridEvents = pgTable(
+  'sendgrid_events',
+  {
+    sgEventId: text().primaryKey(),
+    event: text().notNull(),
+    messageId: uuid(),
+    receivedAt: createdAt(),
+  },
+  (t) => [index().on(t.receivedAt)],
+);
+
+/**
+ * A merge of one patient record into another, with what moved, so it can be undone: the
+ * rows listed in `moved` go back to the merged record unless they were moved again since.
+ */
+export const patientMerges = pgTable(
+  'patient_merges',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    /** the record merged away (its mergedIntoId points at intoId) */
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    intoId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    moved: jsonb()
+      .$type<PatientMergeMoved>()
+      .notNull(),
+    mergedById: uuid(),
+    mergedByTokenId: uuid(),
+    undoneAt: tz(),
+    undoneById: uuid(),
+    undoneByTokenId: uuid(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.patientId, t.createdAt), index().on(t.intoId)],
 );
 
 /** Every read or change of patient data by a person or token, written in the same transaction. */

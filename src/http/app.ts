@@ -8,8 +8,11 @@ import type { AppDeps, AppEnv } from './context';
 import { describeZodError, errorBody, handleError } from './errors';
 import { consoleRoutes } from './routes/console';
 import { conversationRoutes } from './routes/conversations';
+import { patientRoutes } from './routes/patients';
 import { peopleRoutes } from './routes/people';
+import { portalRoutes } from './routes/portal';
 import { practiceRoutes } from './routes/practices';
+import { sendgridRoutes } from './routes/sendgrid';
 import { sessionRoutes } from './routes/session';
 import { systemRoutes } from './routes/system';
 import { twilioSmsRoutes } from './routes/twilio-sms';
@@ -92,6 +95,9 @@ export function createApp(deps: AppDeps) {
   practiceRoutes(app);
   conversationRoutes(app);
   peopleRoutes(app);
+  sendgridRoutes(app);
+  portalRoutes(app);
+  patientRoutes(app);
   twilioSmsRoutes(app);
   twilioVoiceRoutes(app);
 

@@ -44,6 +44,7 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
   }
   let contactPointId = req.contactPointId ?? null;
   let toAddress: string | null = null;
+  let thread: { inReplyTo: string; references: string[] } | null = null;
   if (contactPointId) {
     const [cp] = await db.select().from(contactPoints).where(eq(contactPoints.id, contactPointId));
     toAddress = cp?.value ?? null;
@@ -51,7 +52,7 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
     // the contact the patient last wrote from on this channel, else any of theirs of that kind
     const [conv] = await db.select().from(conversations).where(eq(conversations.id, req.conversationId));
     const [lastInbound] = await db
-      .select({ contactPointId: messages.contactPointId, from: messages.fromAddress })
+      .select({ contactPointId: messages.contactPointId, from: messages.fromAddress, providerId: messages.providerId, meta: messages.meta })
       .from(messages)
       .where(and(eq(messages.conversationId, req.conversationId), eq(messages.direction, 'inbound'), eq(messages.channel, req.channel)))
       .orderBy(desc(messages.createdAt))
@@ -59,6 +60,7 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
     if (lastInbound?.contactPointId) {
       contactPointId = lastInbound.contactPointId;
       toAddress = lastInbound.from;
+      if (req.channel === 'email') thread = emailThread(lastInbound.providerId, lastInbound.meta);
     } else if (conv) {
       const [cp] = await db
         .select()
@@ -85,7 +87,7 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
       status: 'pending',
       authorType: req.authorType,
       authorUserId: req.authorUserId ?? null,
-      meta: { ...req.meta, purpose: req.purpose, ...(req.html ? { html: req.html } : {}) },
+      meta: { ...req.meta, purpose: req.purpose, ...(req.html ? { html: req.html } : {}), ...(thread ? { thread } : {}) },
       createdAt: req.now,
     })
     .returning({ id: messages.id });
@@ -100,4 +102,11 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
     dedupeKey: `send:${msg!.id}`,
   });
   return { messageId: msg!.id, duplicate: false };
+}
+
+/** An email reply names the patient's last email (ids only), so it lands in their thread. */
+function emailThread(providerId: string | null, meta: Record<string, unknown>): { inReplyTo: string; references: string[] } | null {
+  if (!providerId || meta.messageIdDerived === true) return null;
+  const references = Array.isArray(meta.references) ? meta.references.filter((r): r is string => typeof r === 'string') : [];
+  return { inReplyTo: providerId, references };
 }

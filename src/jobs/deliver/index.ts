@@ -1,5 +1,7 @@
 import type { Env } from '../../env';
 import type { Deliverers } from '../send-job';
+import { emailDeliverer } from './email';
+import { portalDeliverer } from './portal';
 import { smsDeliverer } from './sms';
 import { DeliveryError, type Deliverer } from './types';
 
@@ -13,8 +15,8 @@ const unavailable = (channel: string): Deliverer => ({
 export function createDeliverers(env: Env, overrides: Partial<Deliverers> = {}): Deliverers {
   return {
     sms: smsDeliverer(env),
-    email: unavailable('email'),
-    portal: unavailable('portal'),
+    email: emailDeliverer(env),
+    portal: portalDeliverer(),
     voice: unavailable('voice'),
     ...overrides,
   };

@@ -1,0 +1,165 @@
+import { z } from '@hono/zod-openapi';
+import { and, asc, eq, gt, ne, or } from 'drizzle-orm';
+import type { Database, Db } from '../db/client';
+import { contactPoints, conversations, messages, practices } from '../db/schema';
+import type { Principal } from '../auth/principal';
+import { AppError, forbidden, notFound } from '../lib/errors';
+import { portalToInbound, type PortalMessage } from '../../channels/portal/message';
+import { normalisePhone } from '../../channels/sms/phone';
+import { audit } from './audit';
+import { findPractice } from './practices';
+import { ingestInbound, type IngestResult } from './ingest';
+
+/** The one practice a portal token belongs to; staff tokens and sessions are refused. */
+export function portalPracticeOf(who: Principal): string {
+  if (who.role !== 'portal') throw forbidden('only portal tokens use the portal routes');
+  if (who.practiceIds === 'all' || who.practiceIds.length !== 1) throw forbidden('a portal token must belong to one practice');
+  return who.practiceIds[0]!;
+}
+
+/** A `practice` the caller names must be its token's own (id or slug); another practice is not found. */
+export async function assertOwnPractice(db: Db, practiceId: string, requested: string | null | undefined) {
+  if (!requested) return;
+  const row = await findPractice(db, requested);
+  if (!row || row.id !== practiceId) throw notFound('practice');
+}
+
+export const PortalMessageResultSchema = z
+  .object({
+    id: z.uuid().openapi({ description: 'The stored message' }),
+    conversationId: z.uuid(),
+    duplicate: z.boolean().openapi({ description: 'true when this messageId was stored before (answered 200)' }),
+  })
+  .openapi('PortalMessageResult');
+
+/**
+ * Stores a portal message (idempotent on the portal's messageId within the practice), finds
+ * the patient by portal id, then by the phone or email the portal gives, and audits the
+ * token's write in the same statement.
+ */
+export async function receivePortalMessage(
+  db: Database,
+  who: Principal,
+  input: PortalMessage,
+  opts: { receivedAt: Date; requestId: string | null; practice?: string | null },
+): Promise<IngestResult> {
+  const practiceId = portalPracticeOf(who);
+  await assertOwnPractice(db, practiceId, opts.practice);
+  const [practice] = await db.select({ id: practices.id, slug: practices.slug, active: practices.active }).from(practices).where(eq(practices.id, practiceId));
+  if (!practice || !practice.active) throw notFound('practice');
+  const inbound = portalToInbound(input, `portal:${practice.slug}`, opts.receivedAt);
+  // the portal's ids are unique only within its practice
+  inbound.providerId = `${practiceId}/${input.messageId}`;
+  const extraContacts: { kind: 'phone' | 'email'; value: string }[] = [];
+  const phone = input.patient.phone ? normalisePhone(input.patient.phone) : null;
+  if (phone) extraContacts.push({ kind: 'phone', value: phone });
+  if (input.patient.email) extraContacts.push({ kind: 'email', value: input.patient.email.trim().toLowerCase() });
+  return ingestInbound(db, inbound, {
+    practiceId,
+    receivedAt: opts.receivedAt,
+    requestId: opts.requestId,
+    patient: {
+      portalId: input.patient.portalId,
+      firstName: input.patient.firstName,
+      lastName: input.patient.lastName,
+      dateOfBirth: input.patient.dateOfBirth,
+    },
+    portalThreadId: input.threadId ?? null,
+    extraContacts,
+    audit: { principal: who, action: 'portal.message.receive' },
+  });
+}
+
+export const PortalReplySchema = z
+  .object({
+    id: z.uuid(),
+    practiceId: z.uuid(),
+    conversationId: z.uuid(),
+    threadId: z.string().nullable().openapi({ description: "The portal's thread id the patient wrote in, if any" }),
+    patient: z.object({ portalId: z.string().nullable() }),
+    subject: z.string().nullable(),
+    body: z.string(),
+    status: z.string(),
+    createdAt: z.string().openapi({ description: 'ISO 8601' }),
+  })
+  .openapi('PortalReply');
+
+export type PortalReply = z.infer<typeof PortalReplySchema>;
+
+export function portalReply(
+  message: Pick<typeof messages.$inferSelect, 'id' | 'practiceId' | 'conversationId' | 'subject' | 'body' | 'status' | 'createdAt'>,
+  threadId: string | null,
+  portalId: string | null,
+): PortalReply {
+  return {
+    id: message.id,
+    practiceId: message.practiceId,
+    conversationId: message.conversationId,
+    threadId,
+    patient: { portalId },
+    subject: message.subject,
+    body: message.body,
+    status: message.status,
+    createdAt: message.createdAt.toISOString(),
+  };
+}
+
+export const ListPortalRepliesQuery = z.object({
+  since: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-11-20T10:00:00Z' })
+    .optional()
+    .openapi({ description: 'only replies made after this time' }),
+  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = new Date(at ?? '');
+  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');
+  return { at: date, id };
+}
+
+/** Replies to portal conversations of the token's practice, oldest first; the read is audited. */
+export async function listPortalReplies(
+  db: Database,
+  who: Principal,
+  q: z.infer<typeof ListPortalRepliesQuery>,
+  requestId: string | null,
+): Promise<{ data: PortalReply[]; nextCursor: string | null }> {
+  const practiceId = portalPracticeOf(who);
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ message: messages, threadId: conversations.portalThreadId, portalId: contactPoints.value, patientId: conversations.patientId })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .leftJoin(contactPoints, eq(contactPoints.id, messages.contactPointId))
+      .where(
+        and(
+          eq(messages.practiceId, practiceId),
+          eq(messages.channel, 'portal'),
+          eq(messages.direction, 'outbound'),
+          eq(messages.kind, 'message'),
+          ne(messages.status, 'refused'),
+          q.since ? gt(messages.createdAt, new Date(q.since)) : undefined,
+          after ? or(gt(messages.createdAt, after.at), and(eq(messages.createdAt, after.at), gt(messages.id, after.id))) : undefined,
+        ),
+      )
+      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    await audit(tx, who, requestId, {
+      action: 'portal.reply.list',
+      subjectType: 'message',
+      practiceId,
+      detail: { messageIds: page.map((r) => r.message.id) },
+    });
+    const last = page.at(-1);
+    return {
+      data: page.map((r) => portalReply(r.message, r.threadId, r.portalId)),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.message.createdAt, last.message.id) : null,
+    };
+  });
+}
