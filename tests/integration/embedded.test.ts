@@ -61,7 +61,7 @@ describe('embedded database (PGlite)', () => {
     expect(rows.map((r) => r.slug)).toEqual(['kept']);
     await expect(openDatabase({ dataDir: dir })).rejects.toBeInstanceOf(DatabaseBusyError);
     await second.close();
-  });
+  }, 120_000);
 });
 
 describe('the switchboard command', () => {
@@ -81,7 +81,7 @@ describe('the switchboard command', () => {
     const unknownPractice = cli(['users', 'add', '--email', 'x@example.com', '--role', 'manager', '--practice', 'nope'], dir);
     expect(unknownPractice.status).not.toBe(0);
     expect(unknownPractice.stderr).toContain('no practice "nope"');
-  });
+  }, 120_000);
 
   it('stops on a bad environment with one line naming the variable', () => {
     const r = spawnSync(process.execPath, [tsx, 'src/cli.ts', 'migrate'], {
@@ -91,7 +91,7 @@ describe('the switchboard command', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe('Invalid environment: PORT must be a port number from 1 to 65535');
-  });
+  }, 60_000);
 });
 
 describe('npm start on a fresh clone', () => {
@@ -143,5 +143,5 @@ describe('npm start on a fresh clone', () => {
     const exited2 = new Promise<number | null>((r) => second.child.on('exit', (code) => r(code)));
     second.child.kill('SIGTERM');
     expect(await exited2).toBe(0);
-  }, 90_000);
+  }, 120_000);
 });
