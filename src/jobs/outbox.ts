@@ -76,20 +76,24 @@ export class OutboxRelay {
         returning id, queue, payload`);
       const list = rowsOf<{ id: number; queue: string; payload: JobData }>(rows);
       if (list.length === 0) return moved;
-      const failed: number[] = [];
-      for (const row of list) {
-        try {
-          await queue.add(
+      // adds go out together: ioredis pipelines them on one connection
+      const results = await Promise.allSettled(
+        list.map((row) =>
+          queue.add(
             row.queue,
             { ...row.payload, outboxId: Number(row.id) },
             { jobId: outboxJobId(Number(row.id)), ...this.opts.jobOptions?.[row.queue] },
-          );
-          moved++;
-        } catch (err) {
-          failed.push(Number(row.id));
-          this.deps.log.warn({ err, outboxId: row.id }, 'could not enqueue outbox row; it stays pending');
+          ),
+        ),
+      );
+      const failed: number[] = [];
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') moved++;
+        else {
+          failed.push(Number(list[i]!.id));
+          this.deps.log.warn({ err: r.reason, outboxId: list[i]!.id }, 'could not enqueue outbox row; it stays pending');
         }
-      }
+      });
       if (failed.length > 0) {
         await db.update(outbox).set({ status: 'pending' }).where(inArray(outbox.id, failed));
         return moved;
