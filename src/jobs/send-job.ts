@@ -186,16 +186,17 @@ async function claimOutreachSlot(
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`outreach:${patientId}`}))`);
     const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
-    const rows = rowsOf<{ sent_at: string | Date }>(
+    // epoch ms: postgres.js returns timestamptz from a raw query as text like `2026-02-02 15:00:00+00`
+    const rows = rowsOf<{ ms: number | string }>(
       await tx.execute(sql`
-        select m.sent_at from messages m join conversations c on c.id = m.conversation_id
+        select (extract(epoch from m.sent_at) * 1000)::float8 as ms from messages m join conversations c on c.id = m.conversation_id
         where c.patient_id = ${patientId} and m.direction = 'outbound' and m.channel = 'sms'
           and m.meta ->> 'purpose' = 'outreach' and m.id <> ${messageId}
           and (m.provider_id is not null or m.status = 'sending')
           and m.sent_at > ${weekAgo.toISOString()}::timestamptz`),
     );
     const today = localDay(now, timeZone);
-    const sentToday = rows.filter((r) => localDay(new Date(r.sent_at), timeZone) === today).length;
+    const sentToday = rows.filter((r) => localDay(new Date(Number(r.ms)), timeZone) === today).length;
     if (sentToday >= OUTREACH_CAP.perDay) {
       return { code: 'daily_cap', message: `the patient already got ${OUTREACH_CAP.perDay} automated text today (healthcare cap)` };
     }

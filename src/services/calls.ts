@@ -340,15 +340,15 @@ async function missedCallTextBack(
     await tx.update(contactPoints).set({ canReceiveSms: textable }).where(eq(contactPoints.id, cp!.id));
   }
   const [patient] = await tx.select({ timeZone: patients.timeZone }).from(patients).where(eq(patients.id, input.patientId));
-  const [last] = rowsOf<{ at: string | Date | null }>(
+  const [last] = rowsOf<{ ms: number | string | null }>(
     await tx.execute(sql`
-      select max((meta ->> 'textBackAt')::timestamptz) as at from messages
+      select (extract(epoch from max((meta ->> 'textBackAt')::timestamptz)) * 1000)::float8 as ms from messages
       where contact_point_id = ${cp!.id} and direction = 'outbound' and meta ->> 'kind' = 'missed_call_text_back'`),
   );
   const decision = decideMissedCallTextBack({
     now,
     timeZone: patient?.timeZone ?? practice.timeZone,
-    lastTextBackAt: last?.at ? new Date(last.at) : null,
+    lastTextBackAt: last?.ms != null ? new Date(Number(last.ms)) : null,
     canTextBack: textable,
     revoked: cp!.smsConsent === 'revoked',
   });
