@@ -6,6 +6,7 @@ import { systemClock } from './lib/clock';
 import { addUser, createToken, setPassword } from './services/people';
 import { findPractice } from './services/practices';
 import { demoPractice, seedDemo } from './services/seed';
+import { exportCorrections } from './services/triage-corrections';
 
 const usage = `Usage: npm run cli -- <command> [options]
 
@@ -18,6 +19,8 @@ Commands:
   tokens create --role admin|manager|assistant|portal --name N [--practice P]
                                            make an API token; printed alone on the last line
   triage [--explain]                       JSONL {id,text,channel?} on stdin -> one triage result per line
+  corrections export [--since YYYY-MM-DD]  people's triage corrections as JSONL training rows on stdout
+                                           (append to triage/corpus/corrections.jsonl, then npm run train:triage)
 P is a practice's id or slug.`;
 
 class UsageError extends Error {}
@@ -124,6 +127,18 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `Made a ${r.view.role} token "${r.view.name}" (${r.view.id})${r.view.practiceId ? ` for practice ${r.view.practiceId}` : ' for every practice'}. It is shown once:\n${r.token}\n`,
         );
+        return 0;
+      });
+    }
+    case 'corrections': {
+      if (sub !== 'export') throw new UsageError(`unknown corrections command "${sub ?? ''}"`);
+      const { values } = parseArgs({ args: rest, options: { since: { type: 'string' } } });
+      const since = values.since ? new Date(values.since) : undefined;
+      if (since && Number.isNaN(since.getTime())) throw new UsageError('--since must be a date such as 2026-11-01');
+      return withDatabase(env, async ({ db }) => {
+        const rows = await exportCorrections(db, since);
+        for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
+        process.stderr.write(`exported ${rows.length} correction(s)\n`);
         return 0;
       });
     }

@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from './context';
 import { describeZodError, errorBody, handleError } from './errors';
 import { consoleRoutes } from './routes/console';
 import { conversationRoutes } from './routes/conversations';
+import { messageRoutes } from './routes/messages';
 import { patientRoutes } from './routes/patients';
 import { peopleRoutes } from './routes/people';
 import { portalRoutes } from './routes/portal';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps) {
   consoleRoutes(app);
   practiceRoutes(app);
   conversationRoutes(app);
+  messageRoutes(app);
   peopleRoutes(app);
   sendgridRoutes(app);
   portalRoutes(app);

@@ -39,6 +39,11 @@ export function triageJob(engine: () => TriageEngine): JobModule {
         deps.log.warn({ messageId }, 'triage: message is gone');
         return;
       }
+      // a person's correction is already on the message: apply it as it is, never re-classify over it
+      if (job.data.corrected === true && row.m.triage) {
+        await storeTriage(deps.db, row.m.id, row.m.conversationId, row.m.triage, { corrected: true });
+        return;
+      }
       const text = [row.m.subject, row.m.body].filter(Boolean).join('\n');
       const result = engine().triage({
         text,
@@ -52,21 +57,28 @@ export function triageJob(engine: () => TriageEngine): JobModule {
 }
 
 /** The result goes on the message, and on its conversation so the inbox can filter and rules can act. */
-export async function storeTriage(db: Db, messageId: string, conversationId: string, result: TriageResult) {
+export async function storeTriage(
+  db: Db,
+  messageId: string,
+  conversationId: string,
+  result: TriageResult,
+  opts: { corrected?: boolean } = {},
+) {
   await db.transaction(async (tx) => {
     await tx.update(messages).set({ triage: result }).where(eq(messages.id, messageId));
     const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
     if (!conv) return;
     const rank = { routine: 0, urgent: 1, emergency: 2 } as const;
     // a conversation keeps its most urgent rating until a person resolves it
-    const keepUrgency = conv.urgency && rank[conv.urgency] > rank[result.urgency];
+    // (a person's correction is the exception: it sets the rating)
+    const keepUrgency = !opts.corrected && conv.urgency && rank[conv.urgency] > rank[result.urgency];
     await tx
       .update(conversations)
       .set({
         intent: result.intent,
         urgency: keepUrgency ? conv.urgency : result.urgency,
         confidence: result.confidence,
-        needsHuman: conv.needsHuman && conv.status !== 'resolved' ? true : result.needsHuman,
+        needsHuman: !opts.corrected && conv.needsHuman && conv.status !== 'resolved' ? true : result.needsHuman,
         updatedAt: new Date(),
       })
       .where(and(eq(conversations.id, conversationId)));
