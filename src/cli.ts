@@ -18,7 +18,7 @@ Commands:
   users password --email E [--password W]  set (or generate) a password
   tokens create --role admin|manager|assistant|portal --name N [--practice P]
                                            make an API token; printed alone on the last line
-  triage [--explain]                       JSONL {id,text,channel?} on stdin -> one triage result per line
+  triage [--explain] [--time-zone Z]       JSONL {id,text,channel?,receivedAt?} on stdin -> one triage result per line
   corrections export [--since YYYY-MM-DD]  people's triage corrections as JSONL training rows on stdout
                                            (append to triage/corpus/corrections.jsonl, then npm run train:triage)
 P is a practice's id or slug.`;
@@ -48,9 +48,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'triage') {
-    const { values } = parseArgs({ args: argv.slice(1), options: { explain: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      options: { explain: { type: 'boolean', default: false }, 'time-zone': { type: 'string' } },
+    });
     const { runTriageCommand } = await import('./cli/triage-command');
-    const result = await runTriageCommand(process.stdin, process.stdout, { explain: values.explain ?? false });
+    const result = await runTriageCommand(process.stdin, process.stdout, {
+      explain: values.explain ?? false,
+      timeZone: values['time-zone'],
+    });
     process.stderr.write(`triaged ${result.lines} line(s), ${result.errors} error(s)\n`);
     return 0;
   }

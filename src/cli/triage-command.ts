@@ -11,9 +11,12 @@ type LineError = { code: 'invalid_json' | 'invalid_input'; message: string };
 export async function runTriageCommand(
   input: NodeJS.ReadableStream,
   output: NodeJS.WritableStream,
-  opts: { explain: boolean },
+  opts: { explain: boolean; now?: Date; timeZone?: string },
 ): Promise<{ lines: number; errors: number }> {
   const engine = loadDefaultTriage();
+  // relative dates ("next Tuesday at 3") resolve against the line's receivedAt, else now
+  const now = opts.now ?? new Date();
+  const timeZone = opts.timeZone ?? 'America/New_York';
   const rl = createInterface({ input, crlfDelay: Infinity });
   let lines = 0;
   let errors = 0;
@@ -42,7 +45,13 @@ export async function runTriageCommand(
         } else if (channel !== undefined && !(channels as readonly unknown[]).includes(channel)) {
           error = { code: 'invalid_input', message: `"channel" must be one of ${channels.join(', ')}` };
         } else {
-          const req = { text: r.text, ...(channel ? { channel: channel as Channel } : {}) };
+          const at = typeof r.receivedAt === 'string' ? new Date(r.receivedAt) : now;
+          const req = {
+            text: r.text,
+            receivedAt: Number.isNaN(at.getTime()) ? now : at,
+            timeZone: typeof r.timeZone === 'string' ? r.timeZone : timeZone,
+            ...(channel ? { channel: channel as Channel } : {}),
+          };
           const result = opts.explain ? engine.explain(req) : engine.triage(req);
           out = JSON.stringify({ id, ...result });
         }
