@@ -487,3 +487,11 @@ export const TEMPLATES: Template[] = [
   ...t('urgmix', 'appointment_new', 'en', ['need to be seen today, {urgent}'], 'urgent'),
   ...t('urgmix', 'appointment_new', 'es', ['necesito cita hoy, tengo {urgent}'], 'urgent'),
 ];
+
+// Label fixes that keep every template in place (so the seeded generation is unchanged):
+// a note for work or school is a records request, like 'I need a letter for work saying I was seen'.
+const RELABEL: Record<string, Intent> = { 'en:general-15': 'records_request' };
+for (const tpl of TEMPLATES) {
+  const fix = RELABEL[`${tpl.lang}:${tpl.id}`];
+  if (fix) tpl.intent = fix;
+}

@@ -49,8 +49,10 @@ export function loadCorpus(dir = CORPUS_DIR): CorpusExample[] {
         urgency,
         language: row.language === 'es' ? 'es' : 'en',
         ...(row.channel ? { channel: row.channel } : {}),
-        // corrections always train; hand-written lines are their own group
-        group: file === 'corrections.jsonl' ? `train:${file}:${i}` : (row.group ?? `${file}:${i}`),
+        // corrections always train; a hand-written line without a group is its own group, keyed
+        // by its text (not its line number) so that adding or reordering lines never moves
+        // another line across the split
+        group: file === 'corrections.jsonl' ? `train:${file}:${i}` : (row.group ?? `${file}:${hash32(row.text.trim().toLowerCase()).toString(16)}`),
         source: file,
       });
     });
