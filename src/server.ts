@@ -14,6 +14,11 @@ async function main() {
   const seeded = await seedIfEmpty(deps.db, deps.clock);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
+  // print where to go only once connections are taken
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
 
   const base = env.PUBLIC_BASE_URL;
   const lines = [
