@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contactPoints, conversations, messageAttachments, messages, patients, queues, users } from '../db/schema';
 import { canSeeQueue, type Principal } from '../auth/principal';
@@ -56,6 +56,7 @@ export const MessageSchema = z
     channel: z.enum(channels),
     subject: z.string().nullable(),
     body: z.string(),
+    originalBody: z.string().nullable().openapi({ description: 'The full text as received (with quoted history and signature) when body was trimmed' }),
     status: z.string(),
     errorCode: z.string().nullable(),
     author: z.object({ type: z.enum(['patient', 'user', 'automation', 'system']), userId: z.uuid().nullable(), name: z.string().nullable() }),
@@ -72,6 +73,13 @@ export const ConversationSchema = ConversationSummarySchema.omit({ patient: true
 export const ListConversationsQuery = z.object({
   practiceId: z.uuid().optional().openapi({ description: 'only this practice' }),
   status: z.enum(['open', 'pending', 'snoozed', 'resolved', 'all']).optional().openapi({ description: 'default: every status' }),
+  queue: z.string().max(60).optional().openapi({ description: 'queue key or id' }),
+  assignee: z.string().max(40).optional().openapi({ description: "a user id, 'me' or 'none'" }),
+  intent: z.enum(intents).optional(),
+  urgency: z.enum(urgencies).optional(),
+  channel: z.enum(channels).optional(),
+  needsHuman: z.enum(['true', 'false']).optional(),
+  q: z.string().trim().min(2).max(200).optional().openapi({ description: 'text search in the messages' }),
   limit: z.coerce.number().int().min(1).max(100).default(25),
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
 });
@@ -113,6 +121,34 @@ export async function listConversations(
   const where: (SQL | undefined)[] = [visibleConversations(who)];
   if (q.practiceId) where.push(eq(conversations.practiceId, q.practiceId));
   if (q.status && q.status !== 'all') where.push(eq(conversations.status, q.status));
+  if (q.queue) {
+    where.push(
+      /^[0-9a-f-]{36}$/.test(q.queue)
+        ? eq(conversations.queueId, q.queue)
+        : inArray(conversations.queueId, db.select({ id: queues.id }).from(queues).where(eq(queues.key, q.queue))),
+    );
+  }
+  if (q.assignee === 'none') where.push(isNull(conversations.assigneeId));
+  else if (q.assignee === 'me') where.push(who.userId ? eq(conversations.assigneeId, who.userId) : sql`false`);
+  else if (q.assignee) {
+    if (!/^[0-9a-f-]{36}$/.test(q.assignee)) throw new AppError('validation_failed', "assignee: a user id, 'me' or 'none'");
+    where.push(eq(conversations.assigneeId, q.assignee));
+  }
+  if (q.intent) where.push(eq(conversations.intent, q.intent));
+  if (q.urgency) where.push(eq(conversations.urgency, q.urgency));
+  if (q.channel) where.push(eq(conversations.channel, q.channel));
+  if (q.needsHuman) where.push(eq(conversations.needsHuman, q.needsHuman === 'true'));
+  if (q.q) {
+    const pattern = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    where.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(messages)
+          .where(and(eq(messages.conversationId, conversations.id), or(ilike(messages.body, pattern), ilike(messages.subject, pattern)))),
+      ),
+    );
+  }
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const at = new Date(c.at);
@@ -237,6 +273,7 @@ export async function getConversation(db: Database, who: Principal, id: string, 
         channel: m.channel,
         subject: m.subject,
         body: m.body,
+        originalBody: m.originalBody,
         status: m.status,
         errorCode: m.errorCode,
         author: { type: m.authorType, userId: m.authorUserId, name: authorName ?? null },

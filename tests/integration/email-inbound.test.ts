@@ -309,3 +309,29 @@ describe('inbound credentials', () => {
     }
   });
 });
+
+describe('in the inbox', () => {
+  it('shows what the patient wrote now, with the full original and the attachments beside it', async () => {
+    const text = `Please move me to Thursday.\n\nOn Mon, Mar 2, 2026 at 9:14 AM Lakeside <${inbox}> wrote:\n> Your appointment is Tuesday.`;
+    const res = await postInbound(
+      h,
+      parsedEmail({
+        from: 'Vera Quinn <vera@example.com>',
+        to: inbox,
+        subject: 'Re: Appointment',
+        text,
+        extra: [
+          { name: 'attachments', value: '1' },
+          { name: 'attachment-info', value: JSON.stringify({ attachment1: { filename: 'note.txt', name: 'note.txt', type: 'text/plain' } }) },
+          { name: 'attachment1', value: Buffer.from('doctor note'), filename: 'note.txt', contentType: 'text/plain' },
+        ],
+      }),
+    );
+    const { id, conversationId } = (await res.json()) as { id: string; conversationId: string };
+    const detail = (await (await h.request('GET', `/api/v1/conversations/${conversationId}`)).json()) as {
+      messages: { id: string; body: string; originalBody: string | null; attachments: unknown[] }[];
+    };
+    const msg = detail.messages.find((m) => m.id === id)!;
+    expect(msg).toMatchObject({ body: 'Please move me to Thursday.', originalBody: text, attachments: [{ name: 'note.txt', contentType: 'text/plain', size: 11 }] });
+  });
+});
