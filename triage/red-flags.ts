@@ -470,7 +470,17 @@ function isHistory(text: string, index: number, length: number): boolean {
   return HISTORY.test(clause) && !/\b(now|right now|today|tonight|this morning|again|currently|ahora|hoy|otra vez|de nuevo)\b/.test(clause);
 }
 
-/** Finds a non-negated, non-historical match of re in text. */
+// Advice about what to watch for ("seek care if new confusion, vomiting or trouble breathing
+// develops", "call us if you have chest pain") names symptoms nobody has. Only advice-like
+// cues count: a bare "if" is not one ("idk if its serious, chest pain since this morning").
+const CONDITIONAL =
+  /\b(seek (\w+ )?(care|help|attention|evaluation|treatment)|call (us|your \w+|the office|back|sooner)( \w+)?( if| for| with)?|contact (us|your \w+|the office)|go (in )?(sooner|urgently|in urgently|back)( only)? (if|for)|watch (out )?for|look out for|monitor (for|closely for)|keep an eye (out )?(on|for)|red flags?|warning signs?|return (if|for|sooner)|come back (if|for)|if (new|any|you (develop|notice|get|start|experience|become)|symptoms|those|these|there is|there are|(she|he|they) (develops?|becomes?|gets?|starts?|has|have|is hard))|only if|unless|in case of|busque (atencion|ayuda)|llame si|acuda (a \w+ )?si|vigile (si|por)|si (presenta|aparece|empieza a|nota))\b/;
+
+function isConditional(text: string, index: number): boolean {
+  return CONDITIONAL.test(clauseBefore(text, index));
+}
+
+/** Finds a non-negated, non-historical, non-conditional match of re in text. */
 const globalCache = new WeakMap<RegExp, RegExp>();
 
 export function findAffirmed(text: string, re: RegExp): RegExpExecArray | null {
@@ -486,7 +496,7 @@ export function findAffirmed(text: string, re: RegExp): RegExpExecArray | null {
       g.lastIndex++;
       continue;
     }
-    if (!isNegated(text, m.index) && !isHistory(text, m.index, m[0].length)) return m;
+    if (!isNegated(text, m.index) && !isHistory(text, m.index, m[0].length) && !isConditional(text, m.index)) return m;
   }
   return null;
 }

@@ -41,6 +41,8 @@ export function features(normalizedWords: string[], language: Language, channel?
     const s = shape ?? stem(w, language);
     out.add(s);
     out.add(`${prev}_${s}`);
+    // word prefixes: robust to misspellings and inflections the stemmer misses ("reagendar"/"reagendo")
+    if (!shape && w.length >= 5) out.add(`^${w.slice(0, 4)}`);
     prev = s;
   }
   out.add(`${prev}_</s>`);

@@ -33,7 +33,7 @@ export function buildModel(opts: { includeTest?: boolean } = {}): TriageModel {
     rows.push({ text: h.prompt, intent, weight: 0.5 });
   }
   const examples = rows.map((r) => ({ features: featurize(r.text, r.channel), label: r.intent }));
-  const intent = trainSoftmax(examples, intents, { epochs: 14, learningRate: 0.25, l2: 2e-5, minCount: 2, seed: 7, sampleWeights: rows.map((r) => r.weight) });
+  const intent = trainSoftmax(examples, intents, { epochs: 20, learningRate: 0.1, l2: 1e-2, minCount: 1, seed: 7, sampleWeights: rows.map((r) => r.weight) });
   const corpusHash = hash32(rows.map((r) => `${r.intent}\t${r.text}`).join('\n')).toString(16);
   return { version: 1, trainedOn: { examples: rows.length, corpusHash }, intent };
 }
