@@ -267,16 +267,24 @@ describe('threading', () => {
     expect([a.conversationId, b.conversationId]).not.toContain(stranger.conversationId);
   });
 
-  it("joins a new address answering our thread to that conversation's patient, but never another known patient's thread", async () => {
+  it("never lets another address join a patient's thread by its headers or reply token: it starts on its own, naming the thread", async () => {
     const first = (await (await postInbound(h, parsedEmail({ messageId: '<k-1@mail.gmail.com>', from: 'Kim Cho <kim@example.com>', to: inbox, text: 'Hello from Kim' }))).json()) as { conversationId: string };
     const [conv] = await db().select().from(conversations).where(eq(conversations.id, first.conversationId));
-    const fromWork = (await (await postInbound(h, parsedEmail({ from: 'Kim Cho <kim.cho@work.example>', to: inbox, inReplyTo: '<k-1@mail.gmail.com>', text: 'Writing from work' }))).json()) as { conversationId: string };
-    expect(fromWork.conversationId).toBe(first.conversationId);
-    const [work] = await db().select().from(contactPoints).where(and(eq(contactPoints.kind, 'email'), eq(contactPoints.value, 'kim.cho@work.example')));
-    expect(work!.patientId).toBe(conv!.patientId);
-
-    const other = (await (await postInbound(h, parsedEmail({ from: 'Other Person <other@example.com>', to: inbox, inReplyTo: '<k-1@mail.gmail.com>', text: 'Not Kim' }))).json()) as { conversationId: string };
-    expect(other.conversationId).not.toBe(first.conversationId);
+    const domain = inbox.split('@')[1]!;
+    const senders = [
+      parsedEmail({ from: 'Kim Cho <kim.cho@work.example>', to: inbox, inReplyTo: '<k-1@mail.gmail.com>', text: 'Writing from work' }),
+      parsedEmail({ from: 'Other Person <other@example.com>', to: inbox, inReplyTo: '<k-1@mail.gmail.com>', text: 'Not Kim' }),
+      parsedEmail({ from: 'Fwd Person <fwd@example.com>', to: `reply+${conv!.replyToken}@${domain}`, text: 'Forwarded to me' }),
+    ];
+    for (const body of senders) {
+      const out = (await (await postInbound(h, body)).json()) as { id: string; conversationId: string };
+      expect(out.conversationId).not.toBe(first.conversationId);
+      expect((await stored(out.id)).meta).toMatchObject({ threadOf: first.conversationId });
+      const [other] = await db().select().from(conversations).where(eq(conversations.id, out.conversationId));
+      expect(other!.patientId).not.toBe(conv!.patientId);
+    }
+    const kimPoints = await db().select().from(contactPoints).where(eq(contactPoints.patientId, conv!.patientId));
+    expect(kimPoints.map((c) => c.value)).toEqual(['kim@example.com']);
   });
 });
 
