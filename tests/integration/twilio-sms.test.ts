@@ -260,3 +260,30 @@ describe('POST /webhooks/twilio/sms/status', () => {
     expect((await status('SMnope', 'delivered')).status).toBeLessThan(300);
   });
 });
+
+describe('simulate command', () => {
+  it('plays signed traffic the server accepts with the local token, duplicates included', async () => {
+    const { runSimulate } = await import('../../src/cli/simulate');
+    const { twilioWebhookToken } = await import('../../src/services/webhook-secrets');
+    const before = (await db().select().from(messages)).length;
+    const result = await runSimulate({
+      target: 'http://internal:3000',
+      publicBaseUrl: h.env.PUBLIC_BASE_URL,
+      authToken: twilioWebhookToken(h.env),
+      to: practiceNumber,
+      count: 25,
+      ratePerSecond: 0,
+      seed: 7,
+      fetch: ((url: string, init: RequestInit) => h.app.request(new URL(url).pathname, init)) as typeof fetch,
+    });
+    expect(result).toMatchObject({ posted: 25, failed: 0, statuses: { 200: 25 } });
+    const after = (await db().select().from(messages)).length;
+    expect(after - before).toBeGreaterThan(5);
+    // signed with another token, the same traffic is refused
+    const forged = await runSimulate({
+      target: 'http://internal:3000', publicBaseUrl: h.env.PUBLIC_BASE_URL, authToken: 'wrong', to: practiceNumber, count: 3, ratePerSecond: 0, seed: 8,
+      fetch: ((url: string, init: RequestInit) => h.app.request(new URL(url).pathname, init)) as typeof fetch,
+    });
+    expect(forged).toMatchObject({ failed: 3, statuses: { 403: 3 } });
+  });
+});
