@@ -41,8 +41,10 @@ const envSchema = z
   .transform((e) => ({
     ...e,
     PUBLIC_BASE_URL: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
+    // live where a provider's credentials are set; a channel without its own credentials
+    // (Twilio for SMS/voice, SENDGRID_API_KEY for email) is simulated even in live mode
     SEND_MODE:
-      e.SEND_MODE ?? (e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN ? ('live' as const) : ('simulate' as const)),
+      e.SEND_MODE ?? ((e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN) || e.SENDGRID_API_KEY ? ('live' as const) : ('simulate' as const)),
   }));
 
 export type Env = z.output<typeof envSchema>;

@@ -107,6 +107,28 @@ describe('outbound email through the send job', () => {
     expect(failed.errorMessage).toMatch(/verified Sender Identity/);
   });
 
+  it('goes live by default when SENDGRID_API_KEY is set (no SEND_MODE), and stays simulated with SEND_MODE=simulate', async () => {
+    for (const [env, expected] of [
+      [{ SENDGRID_API_KEY: 'SG.default-live' }, 'sent'],
+      [{ SENDGRID_API_KEY: 'SG.default-live', SEND_MODE: 'simulate' }, 'simulated'],
+    ] as const) {
+      const other = await startHarness({ env: { ...inboundEnv, ...env } });
+      try {
+        const practice = await makePractice(other.runtime.deps.db, `mode-${expected}`);
+        const res = await postInbound(other, parsedEmail({ from: 'Mo De <mode@example.com>', to: practice.emailAddresses[0]!, text: 'hi' }));
+        const { conversationId } = (await res.json()) as { conversationId: string };
+        const r = await queueOutbound(other.runtime.deps.db, { practiceId: practice.id, conversationId, channel: 'email', body: 'Hello', purpose: 'reply', authorType: 'user', now: other.clock.now() });
+        await other.drain();
+        const [msg] = await other.runtime.deps.db.select().from(messages).where(eq(messages.id, r.messageId));
+        expect(msg!.status).toBe(expected);
+      } finally {
+        await other.close();
+      }
+    }
+    expect(sendgrid.requests).toHaveLength(1);
+    expect(sendgrid.requests[0]!.headers.authorization).toBe('Bearer SG.default-live');
+  });
+
   it('is simulated without a SendGrid key: same job, status simulated, nothing posted', async () => {
     const sim = await startHarness({ env: inboundEnv });
     try {
