@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { auditEvents, messages, practices } from '../../src/db/schema';
 import { queueOutbound } from '../../src/services/outbound';
 import { PORTAL_DELIVERY_HEADER, PORTAL_SIGNATURE_HEADER, verifyPortalWebhook } from '../../channels/portal/webhook';
-import { startHarness, type Harness } from '../helpers/harness';
+import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 import type { PracticeView } from '../../src/services/practices';
 import type { FakeClock } from '../../src/lib/clock';
@@ -150,5 +150,36 @@ describe('portal replies', () => {
     expect(row!.portalWebhookUrl).toBeNull();
     const page = (await (await h.request('GET', '/api/v1/portal/messages', { token: tokenB })).json()) as { data: { body: string }[] };
     expect(page.data.map((m) => m.body)).toEqual(['For B']);
+  });
+});
+
+describe.each(availableQueues().filter((q) => q === 'bullmq'))('portal replies on %s', (queue) => {
+  it('retry a portal that fails twice through the BullMQ send queue, then deliver once', async () => {
+    const hb = await startHarness({ queue });
+    try {
+      const practice = await makePractice(hb.runtime.deps.db, 'replies-bullmq');
+      await hb.request('PATCH', `/api/v1/practices/${practice.id}`, { body: { portalWebhook: { url: HOOK, secret: SECRET } } });
+      const token = await tokenFor(hb.runtime.deps.db, 'portal', practice.id);
+      const res = await hb.request('POST', '/api/v1/portal/messages', {
+        token,
+        body: { messageId: 'pm-q1', patient: { portalId: 'pt-q', firstName: 'Q', lastName: 'Ueue', dateOfBirth: '1980-03-03' }, body: 'hello' },
+      });
+      const { conversationId } = (await res.json()) as { conversationId: string };
+      failuresLeft = 2;
+      deliveries.length = 0;
+      const r = await queueOutbound(hb.runtime.deps.db, { practiceId: practice.id, conversationId, channel: 'portal', body: 'Reply via BullMQ', purpose: 'reply', authorType: 'user', now: hb.clock.now() });
+      await hb.drain();
+      for (let i = 0; i < 100; i++) {
+        const [m] = await hb.runtime.deps.db.select().from(messages).where(eq(messages.id, r.messageId));
+        if (m!.status === 'delivered') break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      const [msg] = await hb.runtime.deps.db.select().from(messages).where(eq(messages.id, r.messageId));
+      expect(msg!.status).toBe('delivered');
+      expect(deliveries).toHaveLength(3);
+      expect(deliveries.every((d) => verifyPortalWebhook({ secret: SECRET, body: d.body, header: d.signature, now: new Date() }))).toBe(true);
+    } finally {
+      await hb.close();
+    }
   });
 });
