@@ -7,7 +7,7 @@ import { authenticate } from './auth';
 import type { AppDeps, AppEnv } from './context';
 import { describeZodError, errorBody, handleError } from './errors';
 import { consoleRoutes } from './routes/console';
-import { conversationRoutes } from './routes/conversations';
+import { conversationActionRoutes, conversationRoutes } from './routes/conversations';
 import { messageRoutes } from './routes/messages';
 import { patientRoutes } from './routes/patients';
 import { peopleRoutes } from './routes/people';
@@ -95,6 +95,7 @@ export function createApp(deps: AppDeps) {
   consoleRoutes(app);
   practiceRoutes(app);
   conversationRoutes(app);
+  conversationActionRoutes(app);
   messageRoutes(app);
   peopleRoutes(app);
   sendgridRoutes(app);
