@@ -168,3 +168,41 @@ describe('outreach timing and the automated-text cap', () => {
     expect(all.filter((m) => m.status === 'queued' && (m.meta as { purpose?: string }).purpose === 'outreach')).toHaveLength(4);
   });
 });
+
+describe.each(availableQueues())('pacing per sending number (%s)', (kind) => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('holds a number to SMS_RATE_PER_SECOND while another number sends at once', async () => {
+    h = await startHarness({ queue: kind, env: { ...liveEnv, SMS_RATE_PER_SECOND: '2' } });
+    const db = h.runtime.deps.db;
+    const a = await makePractice(db);
+    const b = await makePractice(db);
+    const sentAt = new Map<string, number[]>();
+    const onRequest = ({ request }: { request: Request }) => {
+      if (!request.url.endsWith('/Messages.json')) return;
+      void request.clone().text().then((raw) => {
+        const from = new URLSearchParams(raw).get('From')!;
+        sentAt.set(from, [...(sentAt.get(from) ?? []), performance.now()]);
+      });
+    };
+    server.events.on('request:start', onRequest);
+    try {
+      for (const practice of [a, a, a, b]) {
+        const { conversation } = await makeConversation(db, practice.id, { phone: nextPhone() });
+        await queueOutbound(db, { practiceId: practice.id, conversationId: conversation.id, channel: 'sms', body: 'hi', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+      }
+      const started = performance.now();
+      await h.drain();
+      const fromA = sentAt.get(a.phoneNumbers[0]!)!;
+      const fromB = sentAt.get(b.phoneNumbers[0]!)!;
+      expect(fromA).toHaveLength(3);
+      expect(fromB).toHaveLength(1);
+      // two a second from one number: the third waits for the next window
+      expect(Math.max(...fromA) - Math.min(...fromA)).toBeGreaterThanOrEqual(900);
+      expect(fromB[0]! - started).toBeLessThan(900);
+    } finally {
+      server.events.removeListener('request:start', onRequest);
+    }
+  });
+});
