@@ -13,6 +13,7 @@ import { patientRoutes } from './routes/patients';
 import { peopleRoutes } from './routes/people';
 import { portalRoutes } from './routes/portal';
 import { practiceRoutes } from './routes/practices';
+import { queueRoutes } from './routes/queues';
 import { sendgridRoutes } from './routes/sendgrid';
 import { sessionRoutes } from './routes/session';
 import { systemRoutes } from './routes/system';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps) {
   sessionRoutes(app);
   consoleRoutes(app);
   practiceRoutes(app);
+  queueRoutes(app);
   conversationRoutes(app);
   conversationActionRoutes(app);
   messageRoutes(app);
