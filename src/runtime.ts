@@ -8,6 +8,8 @@ import { startWorkers, type JobDeps, type JobModule } from './jobs/registry';
 import { triageJob, type TriageEngine } from './jobs/triage-job';
 import { createSendPacer, sendJob, type Deliverers } from './jobs/send-job';
 import { createDeliverers } from './jobs/deliver';
+import { slaJob } from './jobs/sla-job';
+import { notifyJob } from './jobs/notify-job';
 import { voicemailJob } from './jobs/voicemail-job';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './lib/logger';
@@ -66,6 +68,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       triageJob(engine),
       sendJob(createDeliverers(env, opts.deliverers), pacer),
       voicemailJob(),
+      slaJob(),
+      notifyJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(
