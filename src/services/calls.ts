@@ -192,6 +192,12 @@ export async function recordingCompleted(
       .update(calls)
       .set({ outcome: call.outcome === 'answered' ? 'answered' : 'voicemail', ...(input.choice ? { menuChoice: input.choice } : {}), language: input.language })
       .where(eq(calls.id, call.id));
+    // the call-ended callback came first and took it for a missed call: a text-back not yet
+    // sent is withdrawn, the caller left a message
+    await tx
+      .update(messages)
+      .set({ status: 'refused', errorCode: 'voicemail_left', errorMessage: 'the caller left a voicemail after all' })
+      .where(and(eq(messages.status, 'pending'), sql`${messages.meta} ->> 'kind' = 'missed_call_text_back'`, sql`${messages.meta} ->> 'callId' = ${call.id}`));
     const callNow = { ...call, language: input.language, menuChoice: input.choice ?? call.menuChoice };
     if (recording.messageId) return { landed: false, wroteOutbox: false };
 

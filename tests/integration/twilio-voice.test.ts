@@ -323,6 +323,22 @@ describe('missed calls', () => {
     expect(textBacks()).toHaveLength(0);
   });
 
+  it('a recording callback after the call ended turns the missed call into a voicemail and withdraws the pending text-back', async () => {
+    clock().set('2026-01-13T03:00:00Z'); // 22:00: the text-back would wait for 8:00
+    const { callSid, from } = await incomingCall();
+    await callStatus(callSid, from, 'completed', 30);
+    expect((await callRow(callSid)).outcome).toBe('missed');
+    const recordingSid = fakeSid('RE');
+    await recordingStatus(callSid, recordingSid, 1, 'lang=en&choice=other');
+    expect((await callRow(callSid)).outcome).toBe('voicemail');
+    expect(await voiceMessage(recordingSid)).toBeDefined();
+    clock().set('2026-01-13T13:00:00Z');
+    await h.drain();
+    expect(textBacks()).toHaveLength(0);
+    const [withdrawn] = await db().select().from(messages).where(eq(messages.idempotencyKey, `textback:${callSid}`));
+    expect(withdrawn).toMatchObject({ status: 'refused', errorCode: 'voicemail_left' });
+  });
+
   it('a caller who hung up in the menu after choosing is missed, with the choice kept', async () => {
     clock().set('2026-01-12T15:00:00Z'); // Monday 10:00, open
     const { callSid, from } = await incomingCall();
