@@ -4,6 +4,7 @@ import { setupServer } from 'msw/node';
 import { eq } from 'drizzle-orm';
 import { conversations, messages } from '../../src/db/schema';
 import { queueOutbound } from '../../src/services/outbound';
+import { renderTemplate } from '../../templates/index';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundEnv, parsedEmail, postInbound } from '../helpers/email';
@@ -68,7 +69,7 @@ describe('outbound email through the send job', () => {
       personalizations: [{ to: [{ email: 'maria@example.com' }] }],
       content: [
         { type: 'text/plain', value: 'Hi Maria,\n\nyour refill is ready at <CVS> & waiting.' },
-        { type: 'text/html', value: '<!doctype html><html><body><p>Hi Maria,</p><p>your refill is ready at &lt;CVS&gt; &amp; waiting.</p></body></html>' },
+        { type: 'text/html', value: '<p>Hi Maria,</p>\n<p>your refill is ready at &lt;CVS&gt; &amp; waiting.</p>' },
       ],
       headers: {
         'In-Reply-To': '<CAF=m1@mail.gmail.com>',
@@ -81,6 +82,36 @@ describe('outbound email through the send job', () => {
     // the patient's answer names our Message-ID and lands in the same conversation
     const answer = await patientWrites('Maria Lopez <maria@example.com>', '<CAF=m2@mail.gmail.com>', { inReplyTo: `<${sent.id}@maple.example.com>`, text: 'Thank you!' });
     expect(answer.conversationId).toBe(inbound.conversationId);
+  });
+
+  it('sends a template as its text and HTML parts, with its subject', async () => {
+    const inbound = await patientWrites('Pia Lund <pia@example.com>', '<p1@mail.example.com>');
+    const rendered = renderTemplate({
+      purpose: 'refill_received',
+      channel: 'email',
+      language: 'en',
+      vars: { practice: { name: 'Practice maple', phone: '+14155550100' }, patient: { firstName: 'Pia' } },
+    });
+    const r = await queueOutbound(db(), {
+      practiceId: p.id,
+      conversationId: inbound.conversationId,
+      channel: 'email',
+      body: rendered.text,
+      subject: rendered.subject,
+      html: rendered.html,
+      purpose: 'auto_reply',
+      authorType: 'automation',
+      now: h.clock.now(),
+    });
+    await h.drain();
+    const body = sendgrid.requests.at(-1)!.body as { subject: string; content: { type: string; value: string }[] };
+    expect(body.subject).toBe('We got your refill request');
+    expect(body.content).toEqual([
+      { type: 'text/plain', value: rendered.text },
+      { type: 'text/html', value: rendered.html },
+    ]);
+    expect(rendered.html).toContain('<p>Hello Pia,</p>');
+    expect((await db().select().from(messages).where(eq(messages.id, r.messageId)))[0]!.status).toBe('sent');
   });
 
   it('never sends a message twice: a redelivered send job finds the provider id and stops', async () => {

@@ -1,5 +1,6 @@
 import { outboundMessageId, replyAddress, threadHeaders } from '../../../channels/email/compose';
 import { EmailSendError, createSendGridSender, createSimulatedEmailSender, type EmailSender } from '../../../channels/email/sender';
+import { textToHtml } from '../../../templates/index';
 import type { Env } from '../../env';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './types';
 
@@ -16,6 +17,7 @@ export function createEmailSender(env: Env): EmailSender {
 }
 
 interface EmailMeta {
+  /** a template's HTML; a typed reply gets its text as escaped HTML paragraphs */
   html?: string;
   /** set by queueOutbound from the patient's last email: what In-Reply-To and References name */
   thread?: { inReplyTo?: string | null; references?: string[] };
@@ -61,17 +63,4 @@ export function emailDeliverer(env: Env, sender: EmailSender = createEmailSender
 function replySubject(subject: string | null, practiceName: string): string {
   if (!subject?.trim()) return `A message from ${practiceName}`;
   return /^re:/i.test(subject.trim()) ? subject.trim() : `Re: ${subject.trim()}`;
-}
-
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** The HTML part of a plain-text message: escaped, paragraphs and line breaks kept. */
-export function textToHtml(text: string): string {
-  const paragraphs = text
-    .replace(/\r\n?/g, '\n')
-    .split(/\n{2,}/)
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .map((p) => `<p>${p.replace(/[&<>"']/g, (ch) => escapes[ch]!).replace(/\n/g, '<br>')}</p>`);
-  return `<!doctype html><html><body>${paragraphs.join('')}</body></html>`;
 }
