@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients } from '../../src/db/schema';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses } from '../../src/db/schema';
 import { queueOutbound } from '../../src/services/outbound';
 import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/services/webhook-secrets';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -183,6 +183,28 @@ describe('opt-out keywords', () => {
     ]);
     expect(thread[1]!.body).toContain(practiceNumber);
     expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${inbound!.id}`))).toHaveLength(0);
+  });
+
+  it('STOP to one number stops texts from every number of the practice', async () => {
+    const second = '+14155550777';
+    await db().insert(practiceAddresses).values({ practiceId: p.id, kind: 'phone', value: second, sms: true, voice: true });
+    const phone = '+14155550155';
+    const viaSecond = inboundSms(phone, second, 'do you take new patients?');
+    await postTwilio(h, '/webhooks/twilio/sms', viaSecond);
+    await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'STOP'));
+    const conv = (await bySid(viaSecond.MessageSid!))!.conversationId;
+    const { messageId } = await queueOutbound(db(), { practiceId: p.id, conversationId: conv, channel: 'sms', body: 'Yes we do', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+    await h.drain();
+    expect((await db().select().from(messages).where(eq(messages.id, messageId)))[0]).toMatchObject({ status: 'refused', errorCode: 'consent_revoked' });
+  });
+
+  it('Spanish: AYUDA answers in Spanish; PARAR revokes and is confirmed (Twilio does not act on it)', async () => {
+    const phone = '+14155550156';
+    const help = await (await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'Ayuda'))).text();
+    expect(help).toContain(`Practice ${p.slug}: para ayuda llame al ${practiceNumber}.`);
+    const stop = await (await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'PARAR'))).text();
+    expect(stop).toContain('no recibirá más mensajes de texto');
+    expect((await consentOf(phone)).smsConsent).toBe('revoked');
   });
 
   it('a reply to a revoked contact is refused with the reason stored', async () => {
