@@ -46,7 +46,7 @@ export async function receiveSms(
         messageId: stored.messageId,
       });
     }
-    const reply = keywordReply(keyword, opts.practice);
+    const reply = keywordReply(keyword, opts.practice, message.to);
     if (reply) {
       // answered inside the webhook's TwiML (Twilio sends it): kept in the conversation as sent
       await tx.insert(messages).values({
@@ -75,8 +75,8 @@ export async function receiveSms(
  * from us: Twilio's Advanced Opt-Out confirms those itself (and drops our reply to a STOP).
  * Twilio does not act on Spanish words, so PARAR/DETENER/ALTO get our confirmation.
  */
-export function keywordReply(keyword: SmsKeywordMatch, practice: Pick<Practice, 'name' | 'mainPhone'>): string | null {
-  const phone = practice.mainPhone ?? '';
+export function keywordReply(keyword: SmsKeywordMatch, practice: Pick<Practice, 'name' | 'mainPhone'>, numberTexted: string): string | null {
+  const phone = practice.mainPhone ?? numberTexted;
   if (keyword.kind === 'help') {
     return keyword.language === 'es'
       ? `${practice.name}: para ayuda llame al ${phone}. Responda STOP para no recibir más mensajes.`
