@@ -84,6 +84,18 @@ describe('outbound email through the send job', () => {
     expect(answer.conversationId).toBe(inbound.conversationId);
   });
 
+  it('sends a staff reply typed in the console (POST /api/v1/conversations/{id}/messages) by email', async () => {
+    const inbound = await patientWrites('Rui Sato <rui@example.com>', '<r1@mail.example.com>', { subject: 'Lab results' });
+    const res = await h.request('POST', `/api/v1/conversations/${inbound.conversationId}/messages`, { body: { body: 'Your results are normal.' } });
+    expect(res.status).toBe(201);
+    const { messageId } = (await res.json()) as { messageId: string };
+    await h.drain();
+    const body = sendgrid.requests.at(-1)!.body as { subject: string; personalizations: unknown; headers: Record<string, string> };
+    expect(body).toMatchObject({ subject: 'Re: Lab results', personalizations: [{ to: [{ email: 'rui@example.com' }] }] });
+    expect(body.headers['In-Reply-To']).toBe('<r1@mail.example.com>');
+    expect((await db().select().from(messages).where(eq(messages.id, messageId)))[0]!.status).toBe('sent');
+  });
+
   it('sends a template as its text and HTML parts, with its subject', async () => {
     const inbound = await patientWrites('Pia Lund <pia@example.com>', '<p1@mail.example.com>');
     const rendered = renderTemplate({

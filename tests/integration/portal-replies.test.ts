@@ -138,6 +138,17 @@ describe('portal replies', () => {
     expect(reads.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('include a staff reply typed in the console (POST /api/v1/conversations/{id}/messages)', async () => {
+    const { conversationId } = await patientWrites(tokenA, 'pm-r4');
+    failuresLeft = 0;
+    deliveries.length = 0;
+    const res = await h.request('POST', `/api/v1/conversations/${conversationId}/messages`, { body: { body: 'Typed by the front desk' } });
+    expect(res.status).toBe(201);
+    await h.drain();
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ type: 'portal.reply', data: { conversationId, threadId: 'th-9', body: 'Typed by the front desk' } });
+  });
+
   it('wait to be fetched when the practice has no webhook URL', async () => {
     const { conversationId } = await patientWrites(tokenB, 'pm-b1');
     deliveries.length = 0;

@@ -33,7 +33,7 @@ export function emailDeliverer(env: Env, sender: EmailSender = createEmailSender
       const domain = from.slice(from.lastIndexOf('@') + 1);
       if (!conversation.replyToken) throw new DeliveryError('permanent', 'the conversation has no reply token', 'no_reply_token');
       const meta = message.meta as EmailMeta;
-      const subject = message.subject ?? replySubject(conversation.subject, practice.name);
+      const subject = replySubject(message.subject, conversation.subject, practice.name);
       try {
         const result = await sender.send({
           from: { email: from, name: practice.name },
@@ -60,7 +60,17 @@ export function emailDeliverer(env: Env, sender: EmailSender = createEmailSender
   };
 }
 
-function replySubject(subject: string | null, practiceName: string): string {
-  if (!subject?.trim()) return `A message from ${practiceName}`;
-  return /^re:/i.test(subject.trim()) ? subject.trim() : `Re: ${subject.trim()}`;
+/**
+ * The conversation's own subject goes out as "Re: <subject>", so mail clients that also match
+ * subjects (Gmail) keep it in the patient's thread; another subject (a template's) is kept.
+ */
+function replySubject(subject: string | null, conversationSubject: string | null, practiceName: string): string {
+  const base = (subject ?? conversationSubject)?.trim();
+  if (!base) return `A message from ${practiceName}`;
+  const bare = (s: string) => s.replace(replyPrefixes, '').trim();
+  const ofThread = conversationSubject !== null && bare(base).toLowerCase() === bare(conversationSubject).toLowerCase();
+  if (!ofThread || /^re\s*:/i.test(base)) return base;
+  return `Re: ${bare(base)}`;
 }
+
+const replyPrefixes = /^(\s*(re|aw|sv|fw|fwd)\s*:\s*)+/i;
