@@ -1,47 +1,65 @@
 // The console: a plain module over the same REST API programs use, with the session cookie.
-const state = { practiceId: '', status: 'open', cursor: null, selected: null, csrf: null };
+const state = { practiceId: '', status: 'open', urgency: '', assignee: '', q: '', cursor: null, selected: null, csrf: null, me: null };
 const $ = (id) => document.getElementById(id);
 
-async function api(path) {
-  const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+async function api(path, init = {}) {
+  const headers = { accept: 'application/json', ...(init.headers || {}) };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.method && init.method !== 'GET') headers['x-csrf-token'] = state.csrf || '';
+  const res = await fetch(path, {
+    credentials: 'same-origin',
+    ...init,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   if (res.status === 401) {
     location.href = '/login';
     throw new Error('signed out');
   }
-  const body = await res.json();
-  if (!res.ok) throw new Error(body?.error?.message || `request failed (${res.status})`);
+  const body = res.status === 204 ? null : await res.json();
+  if (!res.ok) {
+    const err = new Error(body?.error?.message || `request failed (${res.status})`);
+    err.status = res.status;
+    err.code = body?.error?.code;
+    throw err;
+  }
   return body;
 }
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
     if (k === 'class') node.className = v;
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
+    else node.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
   return node;
 }
 
-const fmt = (iso) => new Date(iso).toLocaleString();
+const fmt = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 const name = (p) => [p.firstName, p.lastName].filter(Boolean).join(' ') || 'Unknown patient';
 
 async function loadConversations(append = false) {
   const q = new URLSearchParams({ status: state.status, limit: '30' });
   if (state.practiceId) q.set('practiceId', state.practiceId);
+  if (state.urgency) q.set('urgency', state.urgency);
+  if (state.assignee) q.set('assignee', state.assignee);
+  if (state.q.length >= 2) q.set('q', state.q);
   if (append && state.cursor) q.set('cursor', state.cursor);
   const page = await api(`/api/v1/conversations?${q}`);
   const list = $('conversations');
   if (!append) list.replaceChildren();
   for (const c of page.data) {
     list.append(
-      el('li', { 'data-id': c.id, onclick: () => openConversation(c.id) },
+      el('li', { 'data-id': c.id, class: c.id === state.selected ? 'active' : undefined, onclick: () => openConversation(c.id) },
         el('div', { class: 'who' }, name(c.patient)),
         el('div', {}, c.preview ?? ''),
         el('div', { class: 'meta' },
           el('span', {}, c.channel),
           c.urgency && c.urgency !== 'routine' ? el('span', { class: `badge ${c.urgency}` }, c.urgency) : null,
+          c.needsHuman ? el('span', { class: 'badge' }, 'needs a person') : null,
           c.intent ? el('span', { class: 'badge' }, c.intent.replaceAll('_', ' ')) : null,
           c.queue ? el('span', {}, c.queue.name) : null,
           el('span', {}, fmt(c.lastMessageAt)))));
@@ -51,36 +69,100 @@ async function loadConversations(append = false) {
   $('empty').hidden = list.children.length > 0;
 }
 
+function notice(text, kind = 'error') {
+  const n = $('notice');
+  if (!n) return;
+  n.textContent = text;
+  n.className = kind;
+  n.hidden = !text;
+}
+
 async function openConversation(id) {
   state.selected = id;
   for (const li of $('conversations').children) li.classList.toggle('active', li.dataset.id === id);
   const c = await api(`/api/v1/conversations/${id}`);
+  const lastSeen = c.messages.at(-1)?.id;
+  const body = el('textarea', { id: 'reply-body', rows: '3', placeholder: 'Write a reply to the patient, or a note for the team' });
+  const send = async (kind, confirm = false) => {
+    notice('');
+    if (!body.value.trim()) return notice('Write something first.');
+    try {
+      await api(`/api/v1/conversations/${id}/messages`, { method: 'POST', body: { kind, body: body.value, seenMessageId: lastSeen, confirm } });
+      body.value = '';
+      await openConversation(id);
+      await loadConversations();
+    } catch (err) {
+      if (err.status === 409 && kind === 'reply') {
+        if (window.confirm(`${err.message}\n\nSend your reply anyway?`)) return send(kind, true);
+        await openConversation(id);
+        return;
+      }
+      notice(err.message);
+    }
+  };
+  const act = (path, payload) => async () => {
+    notice('');
+    try {
+      await api(`/api/v1/conversations/${id}/${path}`, { method: 'POST', body: payload ?? {} });
+      await openConversation(id);
+      await loadConversations();
+    } catch (err) {
+      notice(err.message);
+    }
+  };
   const detail = $('detail');
   detail.replaceChildren(
     el('h2', {}, name(c.patient)),
     el('p', { class: 'muted' },
       c.patient.contactPoints.map((p) => `${p.kind}: ${p.value}`).join(' · '),
       c.queue ? ` · queue: ${c.queue.name}` : '',
-      ` · ${c.status}`),
+      ` · ${c.status}`,
+      c.slaDueAt ? ` · due ${fmt(c.slaDueAt)}` : ''),
+    el('div', { class: 'actions' },
+      el('button', { onclick: act('assign', { assigneeId: state.me }), disabled: c.assigneeId === state.me || !state.me }, c.assigneeId === state.me ? 'Assigned to you' : 'Take it'),
+      el('button', { onclick: act('snooze', { until: new Date(Date.now() + 24 * 3600_000).toISOString() }) }, 'Snooze a day'),
+      c.status === 'resolved'
+        ? el('button', { onclick: act('reopen') }, 'Reopen')
+        : el('button', { onclick: act('resolve') }, 'Resolve')),
     ...c.messages.map((m) =>
-      el('div', { class: `msg ${m.direction}` },
-        el('div', { class: 'meta' }, `${m.author.name || m.author.type} · ${m.channel} · ${fmt(m.createdAt)} · ${m.status}`),
+      el('div', { class: `msg ${m.kind === 'note' ? 'note' : m.direction}` },
+        el('div', { class: 'meta' },
+          `${m.author.name || m.author.type} · ${m.kind === 'note' ? 'internal note' : m.channel} · ${fmt(m.createdAt)} · ${m.status}`,
+          m.triage ? ` · ${m.triage.intent.replaceAll('_', ' ')}, ${m.triage.urgency}` : ''),
         m.subject ? el('strong', {}, m.subject + '\n') : null,
-        m.body || '(no text)')));
+        m.body || '(no text)',
+        m.errorCode ? el('div', { class: 'error' }, `Not sent: ${m.errorMessage || m.errorCode}`) : null)),
+    el('div', { class: 'composer' },
+      el('p', { id: 'notice', hidden: true }),
+      body,
+      el('div', { class: 'actions' },
+        el('button', { class: 'primary', onclick: () => send('reply') }, 'Send reply'),
+        el('button', { onclick: () => send('note') }, 'Add internal note'))));
 }
 
 async function init() {
   const me = await api('/api/v1/session');
   state.csrf = me.csrfToken;
+  state.me = me.user.id;
   $('me').textContent = `${me.user.email ?? ''} (${me.user.role})`;
   const practices = await api('/api/v1/practices');
   const select = $('practice');
   select.append(el('option', { value: '' }, 'All practices'));
   for (const p of practices.data) select.append(el('option', { value: p.id }, p.name));
-  select.addEventListener('change', () => { state.practiceId = select.value; loadConversations(); });
-  $('status').addEventListener('change', (e) => { state.status = e.target.value; loadConversations(); });
+  const reload = () => loadConversations().catch((err) => notice(err.message));
+  select.addEventListener('change', () => { state.practiceId = select.value; reload(); });
+  $('status').addEventListener('change', (e) => { state.status = e.target.value; reload(); });
+  $('urgency').addEventListener('change', (e) => { state.urgency = e.target.value; reload(); });
+  $('assignee').addEventListener('change', (e) => { state.assignee = e.target.value; reload(); });
+  let timer;
+  $('search').addEventListener('input', (e) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { state.q = e.target.value.trim(); reload(); }, 250);
+  });
   $('more').addEventListener('click', () => loadConversations(true));
   await loadConversations();
+  // keep the list fresh while the page is open
+  setInterval(() => { if (!document.hidden) reload(); }, 15_000);
 }
 
 init().catch((err) => { $('detail').replaceChildren(el('p', { class: 'error' }, err.message)); });

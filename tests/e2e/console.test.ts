@@ -33,6 +33,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
 
   it('signs an assistant in and shows only the conversations of their queues', async () => {
     const page = await browser.newPage();
+    page.setDefaultTimeout(8000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -58,6 +59,17 @@ describe.runIf(enabled)('the console in Chromium', () => {
     expect(await page.textContent('#detail')).toContain('can I get a refill of my inhaler');
     expect(await page.textContent('#me')).toContain(assistant.email);
     expect(errors).toEqual([]);
+
+    // a note stays internal; a reply goes out (simulated here) and shows its status
+    await page.fill('#reply-body', 'Checked the chart, calling the pharmacy');
+    await page.click('text=Add internal note');
+    await page.waitForSelector('.msg.note');
+    await page.fill('#reply-body', 'Your refill was sent to the pharmacy.');
+    await page.click('text=Send reply');
+    await page.waitForSelector('.msg.outbound');
+    expect(await page.textContent('.msg.outbound')).toContain('Your refill was sent to the pharmacy.');
+    await page.click('#detail button:has-text("Resolve")');
+    await page.waitForSelector('#detail button:has-text("Reopen")');
 
     await page.click('text=Sign out');
     await page.waitForURL(/\/login$/);
