@@ -1,4 +1,7 @@
 import iconv from 'iconv-lite';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/http/app';
+import { createLogger } from '../../src/lib/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, count, eq } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
@@ -6,9 +9,9 @@ import { join } from 'node:path';
 import { contactPoints, conversations, messageAttachments, messages, outbox, practiceAddresses } from '../../src/db/schema';
 import { queueOutbound } from '../../src/services/outbound';
 import { startHarness, type Harness } from '../helpers/harness';
-import { makePractice } from '../helpers/fixtures';
+import { makePractice, tokenFor } from '../helpers/fixtures';
 import { basicAuth, inboundEnv, parsedEmail, postInbound } from '../helpers/email';
-import { multipartBody, sendGridSample } from '../fixtures/email/multipart';
+import { CONTENT_TYPE, multipartBody, sendGridSample } from '../fixtures/email/multipart';
 import type { PracticeView } from '../../src/services/practices';
 
 let h: Harness;
@@ -29,6 +32,20 @@ afterAll(() => h.close());
 
 const db = () => h.runtime.deps.db;
 const messageCount = async () => Number((await db().select({ n: count() }).from(messages))[0]!.n);
+/** The next ingest statement fails as a dropped connection would; the relay's queries run on. */
+function failIngestOnce(error: Error) {
+  const database = db();
+  const original = database.execute.bind(database);
+  let failed = false;
+  return vi.spyOn(database, 'execute').mockImplementation(((query: { queryChunks?: unknown[] }) => {
+    const text = JSON.stringify((query.queryChunks ?? []).filter((c) => c !== null && typeof c === 'object' && 'value' in c));
+    if (!failed && text.includes('sb_ingest_inbound')) {
+      failed = true;
+      return Promise.reject(error);
+    }
+    return original(query as never);
+  }) as never);
+}
 const stored = async (id: string) => (await db().select().from(messages).where(eq(messages.id, id)))[0]!;
 
 describe('POST /webhooks/sendgrid/inbound', () => {
@@ -204,7 +221,7 @@ describe('POST /webhooks/sendgrid/inbound', () => {
 
     const before = await messageCount();
     const body = parsedEmail({ messageId: '<transient-1@mail.example.com>', from: 'Lia Park <lia@example.com>', to: inbox, text: 'Is my referral done?' });
-    const spy = vi.spyOn(db(), 'execute').mockRejectedValueOnce(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
+    const spy = failIngestOnce(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
     const failed = await postInbound(h, body);
     spy.mockRestore();
     expect(failed.status).toBe(503);
@@ -341,5 +358,35 @@ describe('in the inbox', () => {
     };
     const msg = detail.messages.find((m) => m.id === id)!;
     expect(msg).toMatchObject({ body: 'Please move me to Thursday.', originalBody: text, attachments: [{ name: 'note.txt', contentType: 'text/plain', size: 11 }] });
+  });
+});
+
+describe('logs', () => {
+  it('carry ids only: no address, name, subject or text of an email or a portal message, even when storing fails', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const app = createApp({ ...h.runtime.deps, log: createLogger({ level: 'debug', destination: stream }) });
+    const post = (body: Buffer) =>
+      app.request('/webhooks/sendgrid/inbound', { method: 'POST', headers: { 'content-type': CONTENT_TYPE, authorization: basicAuth() }, body: new Uint8Array(body) });
+    const email = parsedEmail({ from: 'Zelda Quartz <zelda.quartz@example.com>', to: inbox, subject: 'Zoster vaccine', text: 'My shingles rash is spreading' });
+    expect((await post(email)).status).toBe(200);
+    const spy = failIngestOnce(Object.assign(new Error('duplicate key (value)=(zelda.quartz@example.com)'), { code: '23505' }));
+    expect((await post(parsedEmail({ from: 'Zelda Quartz <zelda.quartz@example.com>', to: inbox, text: 'Zoster again' }))).status).toBe(503);
+    spy.mockRestore();
+    const portal = await tokenFor(db(), 'portal', p.id);
+    const res = await app.request('/api/v1/portal/messages', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${portal}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messageId: 'log-1', patient: { portalId: 'pt-zq', firstName: 'Zelda', lastName: 'Quartz', dateOfBirth: '1970-01-01', email: 'zelda.quartz@example.com' }, body: 'Zoster question' }),
+    });
+    expect(res.status).toBe(201);
+    const all = lines.join('');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const secret of ['zelda', 'Zelda', 'Quartz', 'Zoster', 'shingles', '1970-01-01', 'pt-zq']) expect(all).not.toContain(secret);
   });
 });
