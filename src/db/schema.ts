@@ -455,6 +455,40 @@ export const templates = pgTable(
   (t) => [uniqueIndex('templates_practice_key_lang_channel').on(t.practiceId, t.key, t.language, t.channel)],
 );
 
+export type RefillStatus = 'pending' | 'approved' | 'denied';
+
+/** A refill request taken from a triaged message; a clinician (manager or admin) approves or denies it. */
+export const refillRequests = pgTable(
+  'refill_requests',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** the inbound message it was taken from: one request per message */
+    messageId: uuid()
+      .notNull()
+      .unique()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    medication: text(),
+    strength: text(),
+    pharmacy: text(),
+    status: text().$type<RefillStatus>().notNull().default('pending'),
+    decidedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: tz(),
+    note: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.practiceId, t.status, t.createdAt), index().on(t.conversationId)],
+);
+
 export const appointments = pgTable(
   'appointments',
   {
