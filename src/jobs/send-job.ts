@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { contactPoints, conversations, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../db/schema';
@@ -61,12 +61,17 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
         return;
       }
       const purpose = (message.meta as { purpose?: string }).purpose;
+      const zone = ctx.patient.timeZone ?? ctx.practice.timeZone;
+      const now = deps.clock.now();
       if (purpose === 'outreach') {
-        const zone = ctx.patient.timeZone ?? ctx.practice.timeZone;
-        const now = deps.clock.now();
         const next = nextOutreachTime(now, zone);
         if (next.getTime() > now.getTime()) throw new DeferJob(next, 'quiet hours: outreach waits for 8:00 in the patient\'s time zone');
-        if (message.channel === 'sms') {
+      }
+      if (message.channel === 'sms') {
+        // a text is claimed before it goes: a second run of the same job at the same moment
+        // (a stalled BullMQ job handed out again) backs off instead of sending it twice
+        if (!(await claimSend(deps, messageId, now))) throw new Error('this message is being sent by another run; retrying later');
+        if (purpose === 'outreach') {
           const capped = await claimOutreachSlot(deps, ctx, now, zone);
           if (capped) {
             await setStatus(deps, messageId, { status: 'refused', errorCode: capped.code, errorMessage: capped.message });
@@ -78,8 +83,10 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
       const deliverer = deliverers[message.channel];
       const key = deliverer.rateKey(ctx);
       if (key) await waitForTurn(pacer, `${message.channel}:${key}`);
+      let delivered = false;
       try {
         const result = await deliverer.deliver(ctx);
+        delivered = true;
         await setStatus(deps, messageId, {
           status: result.status,
           providerId: result.providerId,
@@ -89,6 +96,10 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
           errorMessage: null,
         });
       } catch (err) {
+        const retryable = !(err instanceof DeliveryError) || (err.kind === 'retryable' && !job.finalAttempt);
+        // the send failed: hand the claim back so the retry can take it (never after the
+        // provider took the message; then only the lease running out frees it)
+        if (retryable && !delivered && message.channel === 'sms') await setStatus(deps, messageId, { status: 'pending' });
         if (!(err instanceof DeliveryError)) throw err;
         if (err.kind === 'opted_out') {
           await deps.db.transaction(async (tx) => {
@@ -192,7 +203,7 @@ async function claimOutreachSlot(
         select (extract(epoch from m.sent_at) * 1000)::float8 as ms from messages m join conversations c on c.id = m.conversation_id
         where c.patient_id = ${patientId} and m.direction = 'outbound' and m.channel = 'sms'
           and m.meta ->> 'purpose' = 'outreach' and m.id <> ${messageId}
-          and (m.provider_id is not null or m.status = 'sending')
+          and (m.provider_id is not null or (m.status = 'sending' and m.meta ? 'outreachSlot'))
           and m.sent_at > ${weekAgo.toISOString()}::timestamptz`),
     );
     const today = localDay(now, timeZone);
@@ -203,7 +214,26 @@ async function claimOutreachSlot(
     if (rows.length >= OUTREACH_CAP.perWeek) {
       return { code: 'weekly_cap', message: `the patient already got ${OUTREACH_CAP.perWeek} automated texts in the last 7 days (healthcare cap)` };
     }
-    await tx.update(messages).set({ status: 'sending', sentAt: now }).where(eq(messages.id, messageId));
+    // marks the slot as taken: a text that is only claimed (waiting for this lock) is not counted
+    await tx.update(messages).set({ status: 'sending', sentAt: now, meta: sql`${messages.meta} || '{"outreachSlot": true}'::jsonb` }).where(eq(messages.id, messageId));
     return null;
   });
+}
+
+/** How long a claim on a text holds when its sender died mid-send. */
+export const SEND_LEASE_MS = 2 * 60_000;
+
+async function claimSend(deps: JobDeps, messageId: string, now: Date): Promise<boolean> {
+  const rows = await deps.db
+    .update(messages)
+    .set({ status: 'sending', sentAt: now })
+    .where(
+      and(
+        eq(messages.id, messageId),
+        isNull(messages.providerId),
+        or(eq(messages.status, 'pending'), and(eq(messages.status, 'sending'), lt(messages.sentAt, new Date(now.getTime() - SEND_LEASE_MS)))),
+      ),
+    )
+    .returning({ id: messages.id });
+  return rows.length > 0;
 }

@@ -75,6 +75,19 @@ describe.each(availableQueues())('outbound SMS through the send job (%s)', (kind
     expect(twilioApi.messages).toHaveLength(1);
   });
 
+  it('two runs of one send at the same moment reach Twilio once', async () => {
+    const { conversation } = await makeConversation(db(), p.id, { phone: nextPhone() });
+    const { messageId } = await queueOutbound(db(), { practiceId: p.id, conversationId: conversation.id, channel: 'sms', body: 'Once only', purpose: 'reply', authorType: 'user', now: h.clock.now() });
+    const send = h.runtime.modules.find((m) => m.queue === 'send')!;
+    const run = (id: string) => send.exec(h.runtime.jobDeps, { queue: 'send', id, data: { messageId }, attempt: 1, finalAttempt: false });
+    const results = await Promise.allSettled([run('a'), run('b')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(twilioApi.messages).toHaveLength(1);
+    expect((await stored(messageId)).providerId).toMatch(/^SM/);
+    await h.drain();
+    expect(twilioApi.messages).toHaveLength(1);
+  });
+
   it('refuses a send to a revoked contact with the reason, without calling Twilio', async () => {
     const { messageId, conversation } = await reply('Reminder about your visit', nextPhone());
     const [cp] = await db().select().from(contactPoints).where(eq(contactPoints.patientId, conversation.patientId));
