@@ -19,6 +19,8 @@ Commands:
   tokens create --role admin|manager|assistant|portal --name N [--practice P]
                                            make an API token; printed alone on the last line
   triage [--explain] [--time-zone Z]       JSONL {id,text,channel?,receivedAt?} on stdin -> one triage result per line
+  simulate [--count N] [--rate R] [--to +1...] [--target URL] [--seed S]
+                                           play realistic signed patient texts against a running server
   corrections export [--since YYYY-MM-DD]  people's triage corrections as JSONL training rows on stdout
                                            (append to triage/corpus/corrections.jsonl, then npm run train:triage)
 P is a practice's id or slug.`;
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const env = parseEnv();
+  if (command === 'simulate') return (await import('./cli/simulate')).simulateCommand(env, argv.slice(1));
 
   switch (command) {
     case 'migrate': {

@@ -14,6 +14,7 @@ import { peopleRoutes } from './routes/people';
 import { portalRoutes } from './routes/portal';
 import { practiceRoutes } from './routes/practices';
 import { queueRoutes } from './routes/queues';
+import { ruleRoutes } from './routes/rules';
 import { sendgridRoutes } from './routes/sendgrid';
 import { sessionRoutes } from './routes/session';
 import { systemRoutes } from './routes/system';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps) {
   consoleRoutes(app);
   practiceRoutes(app);
   queueRoutes(app);
+  ruleRoutes(app);
   conversationRoutes(app);
   conversationActionRoutes(app);
   messageRoutes(app);

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { conversations, messages, patients, practices } from '../db/schema';
 import { addToOutbox } from './outbox';
+import { routeMessage } from '../services/routing';
 import type { JobModule } from './registry';
 import type { TriageInput, TriageResult } from '../../triage/types';
 
@@ -42,6 +43,8 @@ export function triageJob(engine: () => TriageEngine): JobModule {
       // a person's correction is already on the message: apply it as it is, never re-classify over it
       if (job.data.corrected === true && row.m.triage) {
         await storeTriage(deps.db, row.m.id, row.m.conversationId, row.m.triage, { corrected: true });
+        await routeMessage(deps.db, row.m.id, deps.clock.now());
+        deps.relay.nudge();
         return;
       }
       const text = [row.m.subject, row.m.body].filter(Boolean).join('\n');
@@ -52,6 +55,9 @@ export function triageJob(engine: () => TriageEngine): JobModule {
         timeZone: row.patientZone ?? row.timeZone,
       });
       await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
+      // the practice's rules act on the result (safety rules first); replies and notices are outbox rows
+      await routeMessage(deps.db, row.m.id, deps.clock.now());
+      deps.relay.nudge();
     },
   };
 }

@@ -7,6 +7,7 @@ import { canSeePractice, isAdmin, type Principal } from '../auth/principal';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { isValidTimeZone } from '../lib/time';
 import { audit } from './audit';
+import { seedDefaultRules } from './routing';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be a time HH:MM (24 h)');
 const interval = z
@@ -203,6 +204,7 @@ export async function createPractice(
       .returning();
     await replaceAddresses(tx, row!.id, data.phoneNumbers, data.emailAddresses);
     await tx.insert(queues).values(defaultQueues.map((q) => ({ ...q, practiceId: row!.id })));
+    await seedDefaultRules(tx, row!.id);
     await audit(tx, who, requestId, { action: 'practice.create', subjectType: 'practice', subjectId: row!.id, practiceId: row!.id });
     return (await views(tx, [row!]))[0]!;
   });

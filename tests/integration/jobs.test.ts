@@ -169,7 +169,8 @@ describe.each(availableQueues())('outbox and job handlers on %s', (kind) => {
     expect(m!.triage).toMatchObject({ intent: 'refill_request', urgency: 'routine' });
     const [c] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
     expect(c).toMatchObject({ intent: 'refill_request', urgency: 'routine', needsHuman: false });
-    const rows = await db.select().from(outbox);
+    const rows = await db.select().from(outbox).where(eq(outbox.queue, 'triage'));
+    expect(rows).toHaveLength(1);
     expect(rows.every((r) => r.status === 'done')).toBe(true);
     // job data is ids only
     expect(Object.keys(rows[0]!.payload).sort()).toEqual(['messageId', 'requestId']);
