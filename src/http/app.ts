@@ -14,10 +14,12 @@ import { peopleRoutes } from './routes/people';
 import { portalRoutes } from './routes/portal';
 import { practiceRoutes } from './routes/practices';
 import { queueRoutes } from './routes/queues';
+import { refillRoutes } from './routes/refills';
 import { ruleRoutes } from './routes/rules';
 import { sendgridRoutes } from './routes/sendgrid';
 import { sessionRoutes } from './routes/session';
 import { systemRoutes } from './routes/system';
+import { templateRoutes } from './routes/templates';
 import { twilioSmsRoutes } from './routes/twilio-sms';
 import { twilioVoiceRoutes } from './routes/twilio-voice';
 
@@ -97,6 +99,8 @@ export function createApp(deps: AppDeps) {
   consoleRoutes(app);
   practiceRoutes(app);
   queueRoutes(app);
+  templateRoutes(app);
+  refillRoutes(app);
   ruleRoutes(app);
   conversationRoutes(app);
   conversationActionRoutes(app);

@@ -6,6 +6,7 @@ import { canSeeQueue, type Principal } from '../auth/principal';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { intents, urgencies, channels } from '../../triage/types';
 import { audit } from './audit';
+import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
 
 const TriageSchema = z
   .object({
@@ -67,7 +68,7 @@ export const MessageSchema = z
   .openapi('Message');
 
 export const ConversationSchema = ConversationSummarySchema.omit({ patient: true, preview: true })
-  .extend({ patient: PatientRef, messages: z.array(MessageSchema) })
+  .extend({ patient: PatientRef, messages: z.array(MessageSchema), playbook: ConversationPlaybookSchema })
   .openapi('Conversation');
 
 export const ListConversationsQuery = z.object({
@@ -225,7 +226,7 @@ export async function getConversation(db: Database, who: Principal, id: string, 
   if (who.role === 'portal') throw forbidden('portal tokens can only use the portal routes');
   return db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ c: conversations, queue: { id: queues.id, key: queues.key, name: queues.name } })
+      .select({ c: conversations, queue: { id: queues.id, key: queues.key, name: queues.name, playbook: queues.playbook } })
       .from(conversations)
       .leftJoin(queues, eq(queues.id, conversations.queueId))
       .where(eq(conversations.id, id));
@@ -283,6 +284,10 @@ export async function getConversation(db: Database, who: Principal, id: string, 
           .filter((f) => f.messageId === m.id)
           .map((f) => ({ name: f.name, contentType: f.contentType, size: f.size })),
       })),
+      playbook: prefillPlaybook(
+        row.queue?.id ? row.queue : null,
+        msgs.findLast(({ m }) => m.direction === 'inbound' && m.kind === 'message' && m.triage)?.m.triage ?? null,
+      ),
     };
   });
 }
