@@ -67,10 +67,11 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
         const next = nextOutreachTime(now, zone);
         if (next.getTime() > now.getTime()) throw new DeferJob(next, 'quiet hours: outreach waits for 8:00 in the patient\'s time zone');
       }
+      // a message is claimed before it goes: a second run of the same job at the same moment
+      // (a stalled BullMQ job handed out again) backs off instead of sending it twice; this
+      // matters most for email and portal webhooks, which have no idempotency key at all
+      if (!(await claimSend(deps, messageId, now))) throw new Error('this message is being sent by another run; retrying later');
       if (message.channel === 'sms') {
-        // a text is claimed before it goes: a second run of the same job at the same moment
-        // (a stalled BullMQ job handed out again) backs off instead of sending it twice
-        if (!(await claimSend(deps, messageId, now))) throw new Error('this message is being sent by another run; retrying later');
         if (purpose === 'outreach') {
           const capped = await claimOutreachSlot(deps, ctx, now, zone);
           if (capped) {
@@ -99,7 +100,7 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): Job
         const retryable = !(err instanceof DeliveryError) || (err.kind === 'retryable' && !job.finalAttempt);
         // the send failed: hand the claim back so the retry can take it (never after the
         // provider took the message; then only the lease running out frees it)
-        if (retryable && !delivered && message.channel === 'sms') await setStatus(deps, messageId, { status: 'pending' });
+        if (retryable && !delivered) await setStatus(deps, messageId, { status: 'pending' });
         if (!(err instanceof DeliveryError)) throw err;
         if (err.kind === 'opted_out') {
           await deps.db.transaction(async (tx) => {
