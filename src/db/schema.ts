@@ -508,6 +508,8 @@ export const appointments = pgTable(
     source: text().$type<'api' | 'csv' | 'fhir' | 'waitlist'>().notNull().default('api'),
     confirmedAt: tz(),
     cancelledAt: tz(),
+    /** free slots offered to the patient after they answered R (ISO instants, numbered from 1) */
+    rescheduleOptions: jsonb().$type<string[]>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -538,10 +540,20 @@ export const reminders = pgTable(
     skipReason: text(),
     messageId: uuid().references(() => messages.id, { onDelete: 'set null' }),
     sentAt: tz(),
+    /** the appointment time this reminder was planned for: a move makes it stale */
+    appointmentStartsAt: tz(),
+    /** the patient's answer to this reminder (C/X/R, or 1/2/3 on a call) */
+    answer: text().$type<'confirm' | 'cancel' | 'reschedule'>(),
+    answeredAt: tz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index().on(t.status, t.dueAt), index().on(t.appointmentId), index().on(t.patientId, t.sentAt)],
+  (t) => [
+    index().on(t.status, t.dueAt),
+    index().on(t.appointmentId),
+    index().on(t.patientId, t.sentAt),
+    index().on(t.messageId),
+  ],
 );
 
 export const waitlistEntries = pgTable(
@@ -584,7 +596,13 @@ export const waitlistOffers = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index().on(t.slotAppointmentId, t.status)],
+  (t) => [
+    index().on(t.slotAppointmentId, t.status),
+    // a freed slot goes to one patient: the database refuses a second accepted offer
+    uniqueIndex('waitlist_offers_one_accepted').on(t.slotAppointmentId).where(sql`status = 'accepted'`),
+    uniqueIndex('waitlist_offers_entry_slot').on(t.waitlistEntryId, t.slotAppointmentId),
+    index().on(t.status, t.expiresAt),
+  ],
 );
 
 export interface PatientMergeMoved {
