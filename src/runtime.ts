@@ -10,6 +10,7 @@ import { createSendPacer, sendJob, type Deliverers } from './jobs/send-job';
 import { createDeliverers } from './jobs/deliver';
 import { slaJob } from './jobs/sla-job';
 import { notifyJob } from './jobs/notify-job';
+import { scheduleSweep, timersJob } from './jobs/timers-job';
 import { voicemailJob } from './jobs/voicemail-job';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './lib/logger';
@@ -70,6 +71,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       voicemailJob(),
       slaJob(),
       notifyJob(),
+      timersJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(
@@ -80,6 +82,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
+      await scheduleSweep(database.db, clock.now());
       if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
     }
     const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR };

@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import { conversations, messages, patients, practices } from '../db/schema';
 import { addToOutbox } from './outbox';
 import { routeMessage } from '../services/routing';
+import { recordRefillRequest } from '../services/refills';
 import type { JobModule } from './registry';
 import type { TriageInput, TriageResult } from '../../triage/types';
 
@@ -43,6 +44,7 @@ export function triageJob(engine: () => TriageEngine): JobModule {
       // a person's correction is already on the message: apply it as it is, never re-classify over it
       if (job.data.corrected === true && row.m.triage) {
         await storeTriage(deps.db, row.m.id, row.m.conversationId, row.m.triage, { corrected: true });
+        if (row.m.triage.intent === 'refill_request') await recordRefillRequest(deps.db, { messageId: row.m.id, now: deps.clock.now(), triage: row.m.triage });
         await routeMessage(deps.db, row.m.id, deps.clock.now());
         deps.relay.nudge();
         return;
@@ -55,6 +57,8 @@ export function triageJob(engine: () => TriageEngine): JobModule {
         timeZone: row.patientZone ?? row.timeZone,
       });
       await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
+      // a refill request becomes a structured record a clinician approves or denies
+      if (result.intent === 'refill_request') await recordRefillRequest(deps.db, { messageId: row.m.id, now: deps.clock.now(), triage: result });
       // the practice's rules act on the result (safety rules first); replies and notices are outbox rows
       await routeMessage(deps.db, row.m.id, deps.clock.now());
       deps.relay.nudge();

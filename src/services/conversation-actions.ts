@@ -7,6 +7,7 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { channels, type Channel } from '../../triage/types';
 import { audit } from './audit';
 import { contactKindFor, queueOutbound } from './outbound';
+import { addWakeJob } from '../jobs/timers-job';
 
 export const ReplySchema = z
   .object({
@@ -191,6 +192,7 @@ export async function setConversationStatus(
       })
       .where(eq(conversations.id, c.id))
       .returning();
+    if (status === 'snoozed') await addWakeJob(tx, c.id, opts.until!);
     await audit(tx, who, requestId, { action: `conversation.${status === 'open' ? 'reopen' : status}`, subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId });
     return updated!;
   });

@@ -10,13 +10,13 @@ import {
   practices,
   queues,
   routingRuleSets,
-  templates,
   users,
 } from '../db/schema';
 import { isManagerOf, canSeePractice, type Principal } from '../auth/principal';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { isWithinBusinessHours } from '../lib/time';
 import { addNotifyJob } from '../jobs/notify-job';
+import { addWakeJob } from '../jobs/timers-job';
 import {
   RuleSchema,
   RuleSetSchema,
@@ -29,7 +29,8 @@ import {
   type RoutingContext,
   type RoutingPlan,
 } from '../../triage/routing/index';
-import { listTemplates, renderTemplate, type TemplatePurpose } from '../../templates/index';
+import { listTemplates, type TemplatePurpose } from '../../templates/index';
+import { renderForPractice } from './templates';
 import type { Channel } from '../../triage/types';
 import { audit } from './audit';
 import { pickAssistant } from './conversation-actions';
@@ -214,29 +215,15 @@ async function replyChannel(db: Db, l: Loaded): Promise<Channel | null> {
 }
 
 async function renderReply(db: Db, l: Loaded, purpose: string, channel: Channel) {
-  const language = l.patient.language ?? l.message.triage?.language ?? 'en';
-  const [override] = await db
-    .select()
-    .from(templates)
-    .where(and(eq(templates.practiceId, l.practice.id), eq(templates.key, purpose), eq(templates.language, language === 'es' ? 'es' : 'en'), eq(templates.channel, channel)));
-  return renderTemplate({
+  return renderForPractice(db, {
+    practiceId: l.practice.id,
     purpose: purpose as TemplatePurpose,
-    language,
+    // the patient's record, else the language they wrote in
+    language: l.patient.language !== 'en' ? l.patient.language : l.message.triage?.language ?? 'en',
     channel: channel as 'sms' | 'email' | 'portal',
     timeZone: l.patient.timeZone ?? l.practice.timeZone,
-    override: override ? { body: override.body, subject: override.subject } : null,
-    vars: {
-      practice: {
-        name: l.practice.name,
-        phone: l.practice.mainPhone ?? undefined,
-        address: l.practice.address ?? undefined,
-        fax: l.practice.fax ?? undefined,
-        hours: l.practice.hours,
-        portalUrl: l.practice.portalUrl ?? undefined,
-        website: l.practice.website ?? undefined,
-      },
-      patient: { firstName: l.patient.firstName ?? undefined },
-    },
+    numberTexted: l.message.toAddress,
+    vars: { patient: { firstName: l.patient.firstName ?? undefined } },
   });
 }
 
@@ -285,6 +272,7 @@ export async function routeMessage(db: Database, messageId: string, now: Date): 
       set.resolvedAt = now;
     }
     await tx.update(conversations).set(set).where(eq(conversations.id, c.id));
+    if (set.snoozedUntil) await addWakeJob(tx, c.id, set.snoozedUntil);
 
     if (!plan.resolve && (queueId !== c.queueId || plan.sla || !c.slaDueAt)) {
       await startSla(tx, c.id, now, plan.sla ? { firstResponseMinutes: plan.sla.firstResponseMinutes ?? undefined, resolutionMinutes: plan.sla.resolutionMinutes ?? undefined } : null);

@@ -195,7 +195,7 @@ describe.each(availableQueues())('outbox and job handlers on %s', (kind) => {
     await addToOutbox(db, { queue: 'counter', payload: { key: 'bad' }, runAt: h.clock.now() });
     await h.drain();
     expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
-    const [row] = await db.select().from(outbox);
+    const [row] = await db.select().from(outbox).where(eq(outbox.queue, 'counter'));
     expect(row).toMatchObject({ status: 'dead', lastError: 'always fails' });
   });
 
@@ -206,7 +206,7 @@ describe.each(availableQueues())('outbox and job handlers on %s', (kind) => {
     await addToOutbox(db, { queue: 'counter', payload: { key: 'k' }, runAt: h.clock.now(), dedupeKey: 'k1' });
     await h.drain();
     expect(calls).toHaveLength(1);
-    const [row] = await db.select().from(outbox);
+    const [row] = await db.select().from(outbox).where(eq(outbox.queue, 'counter'));
     // the queue delivers the same job again (at-least-once): the handler sees it is done
     await h.runtime.deps.queue.add('counter', { key: 'k', outboxId: row!.id }, { jobId: `again-${row!.id}` });
     await h.drain();

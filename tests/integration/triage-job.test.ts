@@ -68,3 +68,17 @@ describe('a person corrects a label', () => {
     expect((await h.request('POST', `/api/v1/messages/${message.id}/triage`, { token: stranger, body: { intent: 'billing' } })).status).toBe(404);
   });
 });
+
+describe('refill requests from triage', () => {
+  it('records a structured refill request when a message is triaged as one', async () => {
+    const db = h.runtime.deps.db;
+    const { refillRequests } = await import('../../src/db/schema');
+    const { message } = await makeConversation(db, p.id, { body: 'please refill my atorvastatin 20 mg, Walgreens on Oak Ave' });
+    await addTriageJob(db, message.id, h.clock.now());
+    await h.drain();
+    const rows = await db.select().from(refillRequests).where(eq(refillRequests.messageId, message.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'pending' });
+    expect(rows[0]!.medication?.toLowerCase()).toContain('atorvastatin');
+  });
+});
