@@ -38,6 +38,7 @@ export const purposes = [
   'sla_warning',
   'sla_breach',
   'oncall_emergency',
+  'staff_notice',
 ] as const;
 export type TemplatePurpose = (typeof purposes)[number];
 
@@ -281,6 +282,13 @@ export const purposeSpecs: Record<TemplatePurpose, PurposeSpec> = {
     channels: ['sms', 'email'],
     variables: [...staff, { path: 'conversation.receivedAt' }],
     description: 'Staff on call: an emergency message is waiting at the top of the urgent queue (ids and link only).',
+  },
+  staff_notice: {
+    audience: 'staff',
+    outreach: false,
+    channels: ['sms', 'email'],
+    variables: [...staff, { path: 'conversation.receivedAt' }],
+    description: 'Staff: a new message someone should look at (a rule asked, or an urgent one after hours); ids and link only.',
   },
 };
 

@@ -67,6 +67,8 @@ export function sampleVars(purpose: TemplatePurpose): Record<string, unknown> {
       return { practice, conversation, sla: { dueAt: '2026-12-02T11:00:00-06:00' } };
     case 'oncall_emergency':
       return { practice, conversation: { ...conversation, queue: 'urgent' } };
+    case 'staff_notice':
+      return { practice, conversation: { ...conversation, queue: 'refills' } };
     default:
       return base;
   }

@@ -12,17 +12,36 @@ import type { JobModule } from './registry';
 export const notifyQueue = 'notify';
 
 /** Staff notices: the on-call contact, a conversation's assignee, or the practice's managers. */
-export type NotifyPurpose = 'oncall_emergency' | 'sla_warning' | 'sla_breach';
-export type NotifyTarget = 'on_call' | 'assignee' | 'managers';
+export type NotifyPurpose = 'oncall_emergency' | 'sla_warning' | 'sla_breach' | 'staff_notice';
+/** on_call, the assignee, the practice's managers, or a staff number/address a rule names */
+export type NotifyTarget = 'on_call' | 'assignee' | 'managers' | 'address';
 
 /** Written in the transaction that decided it; job data is ids and words from a fixed list. */
 export async function addNotifyJob(
   db: Db,
-  n: { practiceId: string; conversationId: string; purpose: NotifyPurpose; target: NotifyTarget; dedupeKey: string; now: Date; dueAt?: Date | null },
+  n: {
+    practiceId: string;
+    conversationId: string;
+    purpose: NotifyPurpose;
+    target: NotifyTarget;
+    dedupeKey: string;
+    now: Date;
+    dueAt?: Date | null;
+    /** for target 'address': a staff member's number or email (never a patient's) */
+    address?: { channel: 'sms' | 'email'; to: string };
+  },
 ) {
   await addToOutbox(db, {
     queue: notifyQueue,
-    payload: { practiceId: n.practiceId, conversationId: n.conversationId, purpose: n.purpose, target: n.target, dueAt: n.dueAt?.toISOString() ?? null },
+    payload: {
+      practiceId: n.practiceId,
+      conversationId: n.conversationId,
+      purpose: n.purpose,
+      target: n.target,
+      dueAt: n.dueAt?.toISOString() ?? null,
+      channel: n.address?.channel ?? null,
+      to: n.address?.to ?? null,
+    },
     runAt: n.now,
     dedupeKey: n.dedupeKey,
   });
@@ -40,7 +59,15 @@ export function notifyJob(senders?: { sms?: SmsSender; email?: EmailSender }): J
     backoffMs: 5_000,
     async exec(deps, job) {
       const { env, db } = deps;
-      const d = job.data as { practiceId: string; conversationId: string; purpose: NotifyPurpose; target: NotifyTarget; dueAt: string | null };
+      const d = job.data as {
+        practiceId: string;
+        conversationId: string;
+        purpose: NotifyPurpose;
+        target: NotifyTarget;
+        dueAt: string | null;
+        channel: 'sms' | 'email' | null;
+        to: string | null;
+      };
       const [row] = await db
         .select({ c: conversations, p: practices, queueName: queues.name })
         .from(conversations)
@@ -53,7 +80,9 @@ export function notifyJob(senders?: { sms?: SmsSender; email?: EmailSender }): J
       const fromEmail = addresses.find((a) => a.kind === 'email')?.value ?? null;
 
       const recipients: { channel: 'sms' | 'email'; to: string }[] = [];
-      if (d.target === 'on_call') {
+      if (d.target === 'address') {
+        if (d.channel && d.to) recipients.push({ channel: d.channel, to: d.to });
+      } else if (d.target === 'on_call') {
         if (row.p.onCallPhone) recipients.push({ channel: 'sms', to: row.p.onCallPhone });
         if (row.p.onCallEmail) recipients.push({ channel: 'email', to: row.p.onCallEmail });
       } else {

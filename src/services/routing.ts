@@ -301,13 +301,15 @@ export async function routeMessage(db: Database, messageId: string, now: Date): 
     }
 
     for (const n of plan.notifications) {
-      if (n.to !== 'on_call') continue; // staff addresses named in rules go the same way once notices take addresses
+      const onCall = n.to === 'on_call';
       await addNotifyJob(tx, {
         practiceId: l.practice.id,
         conversationId: c.id,
-        purpose: 'oncall_emergency',
-        target: 'on_call',
-        dedupeKey: `notify:oncall:${messageId}`,
+        // the emergency page for emergencies; a plain notice for urgent messages and rules
+        purpose: onCall && n.reason === 'emergency' ? 'oncall_emergency' : 'staff_notice',
+        target: onCall ? 'on_call' : 'address',
+        address: onCall ? undefined : { channel: n.channel, to: n.to },
+        dedupeKey: `notify:${messageId}:${n.channel}:${n.to}`,
         now,
       });
     }

@@ -188,3 +188,22 @@ describe('rules API', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('rule notifications', () => {
+  it('tells a staff address a rule names, with ids and a link only', async () => {
+    const db = h.runtime.deps.db;
+    const save = await h.request('PUT', '/api/v1/rules', {
+      token: manager,
+      body: {
+        practiceId: p.id,
+        rules: [{ id: 'billing-notice', name: 'billing to the billing lead', conditions: [{ type: 'intent', in: ['billing'] }], actions: [{ type: 'notify', channel: 'email', to: 'billing-lead@example.com' }, { type: 'assign_queue', queue: 'billing' }] }],
+      },
+    });
+    expect(save.status).toBe(200);
+    const r = await arrive('[billing/routine] why was I charged twice, my name is Jane Doe');
+    const notices = await db.select().from(auditEvents).where(and(eq(auditEvents.action, 'notification.sent'), eq(auditEvents.subjectId, r.conversationId)));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.detail).toMatchObject({ purpose: 'staff_notice', target: 'address', recipients: 1, sent: [{ channel: 'email', status: 'simulated' }] });
+    expect(JSON.stringify(notices[0]!.detail)).not.toContain('Jane');
+  });
+});
