@@ -161,8 +161,67 @@ async function init() {
   });
   $('more').addEventListener('click', () => loadConversations(true));
   await loadConversations();
+  route();
   // keep the list fresh while the page is open
   setInterval(() => { if (!document.hidden) reload(); }, 15_000);
 }
 
 init().catch((err) => { $('detail').replaceChildren(el('p', { class: 'error' }, err.message)); });
+
+// --- rules: edit a draft, try it on past traffic (nothing is sent or changed), save a version
+async function showRules() {
+  const practiceId = state.practiceId || ($('practice').options[1] && $('practice').options[1].value);
+  const note = (text, kind = 'error') => { const n = $('rules-notice'); n.textContent = text; n.className = kind; n.hidden = !text; };
+  note('');
+  if (!practiceId) return note('Pick a practice first.');
+  const live = await api(`/api/v1/rules?practiceId=${practiceId}`);
+  $('rules-version').textContent = `Live: version ${live.version}${live.note ? ` (${live.note})` : ''}`;
+  $('rules-draft').value = JSON.stringify(live.rules, null, 2);
+  const today = new Date();
+  $('sim-to').value = today.toISOString().slice(0, 10);
+  $('sim-from').value = new Date(today.getTime() - 30 * 86400_000).toISOString().slice(0, 10);
+  const draft = () => {
+    try { return JSON.parse($('rules-draft').value); } catch (e) { note(`The draft is not valid JSON: ${e.message}`); return null; }
+  };
+  $('sim-run').onclick = async () => {
+    note('');
+    const rules = draft();
+    if (!rules) return;
+    try {
+      const r = await api('/api/v1/rules/simulate', {
+        method: 'POST',
+        body: { practiceId, rules, from: new Date(`${$('sim-from').value}T00:00:00`).toISOString(), to: new Date(`${$('sim-to').value}T23:59:59`).toISOString() },
+      });
+      const rows = Object.entries(r.counts).sort(([a], [b]) => a.localeCompare(b));
+      $('sim-result').replaceChildren(
+        el('p', {}, `${r.total} messages; ${r.changed.length} would be handled differently${r.truncated ? ' (first messages only)' : ''}.`),
+        el('table', { id: 'sim-counts' },
+          el('thead', {}, el('tr', {}, el('th', {}, 'action'), el('th', {}, `live (v${r.liveVersion})`), el('th', {}, 'draft'))),
+          el('tbody', {}, ...rows.map(([k, v]) => el('tr', { class: v.live !== v.draft ? 'changed' : undefined }, el('td', {}, k), el('td', {}, String(v.live)), el('td', {}, String(v.draft)))))),
+        el('ul', { id: 'sim-changed' }, ...r.changed.slice(0, 100).map((c) =>
+          el('li', {}, el('span', { class: 'muted' }, `${fmt(c.createdAt)} · ${c.intent}, ${c.urgency}: `), c.differences.join('; ')))));
+    } catch (err) {
+      note(err.message);
+    }
+  };
+  $('rules-save').onclick = async () => {
+    note('');
+    const rules = draft();
+    if (!rules) return;
+    try {
+      const saved = await api('/api/v1/rules', { method: 'PUT', body: { practiceId, rules, note: 'saved in the console' } });
+      $('rules-version').textContent = `Live: version ${saved.version} (${saved.note})`;
+      note(`Saved as version ${saved.version}.`, 'ok');
+    } catch (err) {
+      note(err.message);
+    }
+  };
+}
+
+function route() {
+  const rules = location.hash.startsWith('#/rules');
+  $('rules-view').hidden = !rules;
+  $('inbox-view').hidden = rules;
+  if (rules) showRules().catch((err) => { $('rules-notice').textContent = err.message; $('rules-notice').hidden = false; });
+}
+window.addEventListener('hashchange', route);

@@ -76,4 +76,32 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await page.goto(`${server.url}/`);
     expect(new URL(page.url()).pathname).toBe('/login');
   });
+
+  it('lets a manager try a draft rule set on past traffic, then save it', async () => {
+    const manager = await userWithPassword(h.runtime.deps.db, 'manager', ['console-clinic']);
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8000);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/login`);
+    await page.fill('input[name=email]', manager.email);
+    await page.fill('input[name=password]', manager.password);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#conversations li');
+    await page.click('#nav-rules');
+    await page.waitForSelector('#rules-version:has-text("Live: version 1")');
+    const draft = JSON.parse(await page.inputValue('#rules-draft')) as { id: string }[];
+    expect(draft.length).toBeGreaterThan(3);
+    await page.click('#sim-run');
+    await page.waitForSelector('#sim-counts');
+    expect(await page.textContent('#sim-result')).toMatch(/\d+ messages/);
+    await page.fill('#rules-draft', '[{"id":"x","name":"bad","conditions":[],"actions":[{"type":"assign_queue","queue":"nowhere"}]}]');
+    await page.click('#rules-save');
+    await page.waitForSelector('#rules-notice:not([hidden])');
+    expect(await page.textContent('#rules-notice')).toContain('nowhere');
+    await page.fill('#rules-draft', JSON.stringify(draft));
+    await page.click('#rules-save');
+    await page.waitForSelector('#rules-version:has-text("version 2")');
+    expect(errors).toEqual([]);
+  });
 });
