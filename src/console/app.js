@@ -118,6 +118,12 @@ async function openConversation(id) {
       c.queue ? ` · queue: ${c.queue.name}` : '',
       ` · ${c.status}`,
       c.slaDueAt ? ` · due ${fmt(c.slaDueAt)}` : ''),
+    c.playbook && c.playbook.items.length
+      ? el('aside', { class: 'playbook', 'aria-label': 'Checklist' },
+          el('strong', {}, `Checklist (${c.playbook.queue?.name ?? c.playbook.queue ?? 'queue'})`),
+          el('ul', {}, ...c.playbook.items.map((i) =>
+            el('li', {}, el('label', {}, el('input', { type: 'checkbox' }), ` ${i.label}`, i.value ? el('span', { class: 'prefill' }, ` — ${Array.isArray(i.value) ? i.value.join(', ') : i.value}`) : null)))))
+      : null,
     el('div', { class: 'actions' },
       el('button', { onclick: act('assign', { assigneeId: state.me }), disabled: c.assigneeId === state.me || !state.me }, c.assigneeId === state.me ? 'Assigned to you' : 'Take it'),
       el('button', { onclick: act('snooze', { until: new Date(Date.now() + 24 * 3600_000).toISOString() }) }, 'Snooze a day'),

@@ -21,6 +21,12 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await makeConversation(db, mine.id, { queue: 'billing', firstName: 'Hidden', body: 'billing question' });
     await makeConversation(db, other.id, { queue: 'refills', firstName: 'Elsewhere', body: 'other practice' });
     assistant = await userWithPassword(db, 'assistant', ['console-clinic'], ['refills']);
+    const { queues } = await import('../../src/db/schema');
+    const { and, eq } = await import('drizzle-orm');
+    await db
+      .update(queues)
+      .set({ playbook: { items: [{ key: 'dob', label: 'Confirm name and date of birth', entity: 'dateOfBirth' }, { key: 'pharmacy', label: 'Pharmacy', entity: 'pharmacy' }] } })
+      .where(and(eq(queues.practiceId, mine.id), eq(queues.key, 'refills')));
     server = await listen(h.app.fetch);
     browser = await launchChromium();
   });
@@ -57,6 +63,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await page.click('#conversations li');
     await page.waitForSelector('#detail .msg');
     expect(await page.textContent('#detail')).toContain('can I get a refill of my inhaler');
+    expect(await page.textContent('.playbook')).toContain('Confirm name and date of birth');
     expect(await page.textContent('#me')).toContain(assistant.email);
     expect(errors).toEqual([]);
 
