@@ -151,6 +151,7 @@ async function init() {
   state.csrf = me.csrfToken;
   state.me = me.user.id;
   $('me').textContent = `${me.user.email ?? ''} (${me.user.role})`;
+  $('nav-tokens').hidden = me.user.role !== 'admin';
   const practices = await api('/api/v1/practices');
   const select = $('practice');
   select.append(el('option', { value: '' }, 'All practices'));
@@ -224,10 +225,57 @@ async function showRules() {
   };
 }
 
+// --- tokens (admins): make one (shown once), list, revoke
+async function showTokens() {
+  const note = (text, kind = 'error') => { const n = $('tokens-notice'); n.textContent = text; n.className = kind; n.hidden = !text; };
+  const practiceSelect = $('token-practice');
+  if (!practiceSelect.options.length) {
+    practiceSelect.append(el('option', { value: '' }, 'Every practice (admin only)'));
+    for (const o of [...$('practice').options].slice(1)) practiceSelect.append(el('option', { value: o.value }, o.textContent));
+    practiceSelect.selectedIndex = practiceSelect.options.length > 1 ? 1 : 0;
+  }
+  const render = async () => {
+    const list = await api('/api/v1/tokens');
+    const names = Object.fromEntries([...$('practice').options].map((o) => [o.value, o.textContent]));
+    $('tokens-table').replaceChildren(
+      el('thead', {}, el('tr', {}, ...['name', 'role', 'practice', 'made', 'last used', ''].map((h) => el('th', {}, h)))),
+      el('tbody', {}, ...list.data.map((t) =>
+        el('tr', {},
+          el('td', {}, t.name), el('td', {}, t.role), el('td', {}, t.practiceId ? names[t.practiceId] || t.practiceId : 'every practice'),
+          el('td', {}, fmt(t.createdAt)), el('td', {}, fmt(t.lastUsedAt)),
+          el('td', {}, t.revokedAt ? `revoked ${fmt(t.revokedAt)}` : el('button', {
+            onclick: async () => {
+              if (!window.confirm(`Revoke "${t.name}"? Programs using it stop working at once.`)) return;
+              try { await api(`/api/v1/tokens/${t.id}`, { method: 'DELETE' }); await render(); } catch (err) { note(err.message); }
+            },
+          }, 'Revoke'))))));
+  };
+  $('token-form').onsubmit = async (e) => {
+    e.preventDefault();
+    note('');
+    try {
+      const made = await api('/api/v1/tokens', {
+        method: 'POST',
+        body: { name: $('token-name').value, role: $('token-role').value, practice: practiceSelect.value || undefined },
+      });
+      const shown = $('token-made');
+      shown.replaceChildren('Copy it now; it is not shown again: ', el('code', { id: 'token-value' }, made.token));
+      shown.hidden = false;
+      $('token-name').value = '';
+      await render();
+    } catch (err) {
+      note(err.message);
+    }
+  };
+  await render();
+}
+
 function route() {
-  const rules = location.hash.startsWith('#/rules');
-  $('rules-view').hidden = !rules;
-  $('inbox-view').hidden = rules;
-  if (rules) showRules().catch((err) => { $('rules-notice').textContent = err.message; $('rules-notice').hidden = false; });
+  const view = location.hash.startsWith('#/rules') ? 'rules' : location.hash.startsWith('#/tokens') ? 'tokens' : 'inbox';
+  $('rules-view').hidden = view !== 'rules';
+  $('tokens-view').hidden = view !== 'tokens';
+  $('inbox-view').hidden = view !== 'inbox';
+  if (view === 'rules') showRules().catch((err) => { $('rules-notice').textContent = err.message; $('rules-notice').hidden = false; });
+  if (view === 'tokens') showTokens().catch((err) => { $('tokens-notice').textContent = err.message; $('tokens-notice').hidden = false; });
 }
 window.addEventListener('hashchange', route);

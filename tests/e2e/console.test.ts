@@ -112,3 +112,40 @@ describe.runIf(enabled)('the console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe.runIf(enabled)('an admin in the console', () => {
+  it('makes a portal token that works on the portal API, and revokes it', async () => {
+    const h = await startHarness({ env: { PUBLIC_BASE_URL: 'http://127.0.0.1' } });
+    const db = h.runtime.deps.db;
+    await makePractice(db, 'token-clinic');
+    const admin = await userWithPassword(db, 'admin');
+    const server = await listen(h.app.fetch);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(8000);
+      await page.goto(`${server.url}/login`);
+      await page.fill('input[name=email]', admin.email);
+      await page.fill('input[name=password]', admin.password);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#nav-tokens:not([hidden])');
+      await page.click('#nav-tokens');
+      await page.fill('#token-name', 'Patient portal');
+      await page.selectOption('#token-role', 'portal');
+      await page.click('#token-form button[type=submit]');
+      const token = (await page.textContent('#token-value'))!;
+      expect(token).toMatch(/^[A-Za-z0-9_-]{32,}$/);
+      const ok = await h.request('GET', '/api/v1/portal/messages', { token });
+      expect(ok.status).toBe(200);
+      page.once('dialog', (d) => void d.accept());
+      const row = page.locator('#tokens-table tr', { hasText: 'Patient portal' });
+      await row.locator('button:has-text("Revoke")').click();
+      await row.locator('td:has-text("revoked")').waitFor();
+      expect((await h.request('GET', '/api/v1/portal/messages', { token })).status).toBe(401);
+    } finally {
+      await browser.close();
+      await server.close();
+      await h.close();
+    }
+  });
+});
