@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { auditEvents, conversations, queues, users } from '../../src/db/schema';
 import { startSla } from '../../src/services/sla';
 import { FakeClock } from '../../src/lib/clock';
@@ -26,7 +26,7 @@ describe.each(availableQueues())('SLA timers on %s', (kind) => {
     const a = await userWithPassword(db, 'assistant', [p.id], ['refills']);
     const b = await userWithPassword(db, 'assistant', [p.id], ['refills']);
     await userWithPassword(db, 'manager', [p.id]);
-    await db.update(users).set({ presence: 'available' }).where(eq(users.id, b.id));
+    await db.update(users).set({ presence: 'available' }).where(inArray(users.id, [a.id, b.id]));
     const { conversation } = await makeConversation(db, p.id, { queue: 'refills', at: clock.now() });
     await db.update(conversations).set({ urgency: 'routine', assigneeId: a.id }).where(eq(conversations.id, conversation.id));
     const due = await startSla(db, conversation.id, clock.now());
