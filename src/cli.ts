@@ -21,6 +21,9 @@ Commands:
   triage [--explain] [--time-zone Z]       JSONL {id,text,channel?,receivedAt?} on stdin -> one triage result per line
   simulate [--count N] [--rate R] [--to +1...] [--target URL] [--seed S]
                                            play realistic signed patient texts against a running server
+  import appointments FILE|URL --practice P [--from YYYY-MM-DD --to YYYY-MM-DD] [--token T]
+                                           appointments from a CSV, a FHIR R4 Bundle (.json) or a FHIR server
+                                           (token also from FHIR_TOKEN); summary on stdout, bad rows listed
   corrections export [--since YYYY-MM-DD]  people's triage corrections as JSONL training rows on stdout
                                            (append to triage/corpus/corrections.jsonl, then npm run train:triage)
 P is a practice's id or slug.`;
@@ -138,6 +141,14 @@ async function main(argv: string[]): Promise<number> {
         );
         return 0;
       });
+    }
+    case 'import': {
+      const { importCommand, UsageErrorLike } = await import('./cli/import-command');
+      return withDatabase(env, ({ db }) =>
+        importCommand(db, argv.slice(1), { stdout: process.stdout, stderr: process.stderr, env: process.env, clock: systemClock }).catch((err) => {
+          throw err instanceof UsageErrorLike ? new UsageError(err.message) : err;
+        }),
+      );
     }
     case 'corrections': {
       if (sub !== 'export') throw new UsageError(`unknown corrections command "${sub ?? ''}"`);

@@ -6,6 +6,7 @@ import { AppError } from '../lib/errors';
 import { authenticate } from './auth';
 import type { AppDeps, AppEnv } from './context';
 import { describeZodError, errorBody, handleError } from './errors';
+import { appointmentRoutes } from './routes/appointments';
 import { consoleRoutes } from './routes/console';
 import { conversationActionRoutes, conversationRoutes } from './routes/conversations';
 import { messageRoutes } from './routes/messages';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps) {
   sendgridRoutes(app);
   portalRoutes(app);
   patientRoutes(app);
+  appointmentRoutes(app);
   twilioSmsRoutes(app);
   twilioVoiceRoutes(app);
 
