@@ -13,6 +13,7 @@ import { canSeePractice, isManagerOf, type Principal } from '../auth/principal';
 import { normalisePhone } from '../../channels/sms/phone';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { audit } from './audit';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { recordConsent } from './consent';
 import { findPractice } from './practices';
 import { cancelReminders, planReminders } from './reminders';
@@ -535,17 +536,6 @@ export async function cancelAppointment(db: Database, who: Principal, id: string
   });
 }
 
-type Cursor = { at: string; id: string };
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
-function decodeCursor(s: string): Cursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
-    return { at, id };
-  } catch {
-    throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');
-  }
-}
 
 /** Appointments of the practices the caller may see, by start time; audited per appointment shown. */
 export async function listAppointments(db: Database, who: Principal, query: z.input<typeof ListAppointmentsQuery>, requestId: string | null) {
@@ -561,7 +551,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
   ];
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    const at = new Date(c.at);
+    const at = c.at;
     where.push(or(gt(appointments.startsAt, at), and(eq(appointments.startsAt, at), gt(appointments.id, c.id))));
   }
   return db.transaction(async (tx) => {
@@ -581,7 +571,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
     );
     return {
       data: await viewsOf(tx, page),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.startsAt.toISOString(), id: last.id }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.startsAt, last.id) : null,
     };
   });
 }

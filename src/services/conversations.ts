@@ -6,6 +6,7 @@ import { canSeeQueue, type Principal } from '../auth/principal';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { intents, urgencies, channels } from '../../triage/types';
 import { audit } from './audit';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
 
 const TriageSchema = z
@@ -85,17 +86,6 @@ export const ListConversationsQuery = z.object({
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
 });
 
-type Cursor = { at: string; id: string };
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
-function decodeCursor(s: string): Cursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
-    return { at, id };
-  } catch {
-    throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');
-  }
-}
 
 /** Which conversations a caller may see, as SQL (practices, and queues for assistants). */
 export function visibleConversations(who: Principal): SQL | undefined {
@@ -152,7 +142,7 @@ export async function listConversations(
   }
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    const at = new Date(c.at);
+    const at = c.at;
     where.push(or(lt(conversations.lastMessageAt, at), and(eq(conversations.lastMessageAt, at), lt(conversations.id, c.id))));
   }
   const preview = db
@@ -177,7 +167,7 @@ export async function listConversations(
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page.at(-1);
-    const nextCursor = rows.length > q.limit && last ? encodeCursor({ at: last.c.lastMessageAt.toISOString(), id: last.c.id }) : null;
+    const nextCursor = rows.length > q.limit && last ? encodeCursor(last.c.lastMessageAt, last.c.id) : null;
     if (page.length > 0) {
       await audit(
         tx,

@@ -7,6 +7,7 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { portalToInbound, type PortalMessage } from '../../channels/portal/message';
 import { normalisePhone } from '../../channels/sms/phone';
 import { audit } from './audit';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { findPractice } from './practices';
 import { ingestInbound, type IngestResult } from './ingest';
 
@@ -113,13 +114,6 @@ export const ListPortalRepliesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-const encodeCursor = (at: Date, id: string) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');
-  return { at: date, id };
-}
 
 /** Replies to portal conversations of the token's practice, oldest first; the read is audited. */
 export async function listPortalReplies(

@@ -7,6 +7,7 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { TemplateError } from '../../templates/index';
 import type { Channel, TriageResult } from '../../triage/types';
 import { audit } from './audit';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { visibleConversations } from './conversations';
 import { contactKindFor, queueOutbound } from './outbound';
 import { medicationsOf } from './playbooks';
@@ -124,17 +125,6 @@ export async function recordRefillRequest(
   return { id: inserted.id, created: true };
 }
 
-type Cursor = { at: string; id: string };
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
-function decodeCursor(s: string): Cursor {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
-    return { at, id };
-  } catch {
-    throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');
-  }
-}
 
 const patientRef = { id: patients.id, firstName: patients.firstName, lastName: patients.lastName, dateOfBirth: patients.dateOfBirth };
 
@@ -146,7 +136,7 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
   if (q.status) where.push(eq(refillRequests.status, q.status));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    const at = new Date(c.at);
+    const at = c.at;
     where.push(or(lt(refillRequests.createdAt, at), and(eq(refillRequests.createdAt, at), lt(refillRequests.id, c.id))));
   }
   return db.transaction(async (tx) => {
@@ -168,7 +158,7 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
     );
     return {
       data: page.map(view),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ at: last.r.createdAt.toISOString(), id: last.r.id }) : null,
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.r.createdAt, last.r.id) : null,
     };
   });
 }
