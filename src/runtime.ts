@@ -12,6 +12,8 @@ import { slaJob } from './jobs/sla-job';
 import { notifyJob } from './jobs/notify-job';
 import { scheduleSweep, timersJob } from './jobs/timers-job';
 import { voicemailJob } from './jobs/voicemail-job';
+import { reminderJob } from './jobs/reminder-job';
+import { waitlistJob } from './jobs/waitlist-job';
 import { systemClock, type Clock } from './lib/clock';
 import { createLogger, type Logger } from './lib/logger';
 import type { AppDeps } from './http/context';
@@ -72,6 +74,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       slaJob(),
       notifyJob(),
       timersJob(),
+      reminderJob(),
+      waitlistJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(

@@ -16,6 +16,8 @@ import { portalRoutes } from './routes/portal';
 import { practiceRoutes } from './routes/practices';
 import { queueRoutes } from './routes/queues';
 import { refillRoutes } from './routes/refills';
+import { reminderRoutes } from './routes/reminders';
+import { twilioVoiceReminderRoutes } from './routes/twilio-voice-reminder';
 import { ruleRoutes } from './routes/rules';
 import { sendgridRoutes } from './routes/sendgrid';
 import { sessionRoutes } from './routes/session';
@@ -102,6 +104,7 @@ export function createApp(deps: AppDeps) {
   queueRoutes(app);
   templateRoutes(app);
   refillRoutes(app);
+  reminderRoutes(app);
   ruleRoutes(app);
   conversationRoutes(app);
   conversationActionRoutes(app);
@@ -112,6 +115,7 @@ export function createApp(deps: AppDeps) {
   patientRoutes(app);
   appointmentRoutes(app);
   twilioSmsRoutes(app);
+  twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });

@@ -5,6 +5,7 @@ import { contactPoints, conversations, messages, patients, practiceAddresses, pr
 import { localDay, nextOutreachTime } from '../../channels/voice/missed-call';
 import { recordConsent } from '../services/consent';
 import { sendQueue } from '../services/outbound';
+import { reflectOnReminder } from './reminder-job';
 import { DeferJob, rowsOf } from './outbox';
 import type { JobDeps, JobModule } from './registry';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './deliver/types';
@@ -42,6 +43,21 @@ const finalStatuses = new Set<DeliveryStatus>(['sent', 'delivered', 'undelivered
 
 /** One send job for every channel: never twice for the same message, consent and quiet hours first. */
 export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract): JobModule {
+  const send = sendMessageJob(deliverers, pacer);
+  return {
+    ...send,
+    async exec(deps, job) {
+      try {
+        await send.exec(deps, job);
+      } finally {
+        // a reminder's row follows its message: sent, or skipped with the refusal's reason
+        await reflectOnReminder(deps.db, String(job.data.messageId), deps.clock.now());
+      }
+    },
+  };
+}
+
+function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract): JobModule {
   return {
     queue: sendQueue,
     worker: { concurrency: 8 },

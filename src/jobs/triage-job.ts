@@ -5,6 +5,9 @@ import { addToOutbox } from './outbox';
 import { routeMessage } from '../services/routing';
 import { recordRefillRequest } from '../services/refills';
 import type { JobModule } from './registry';
+import { answerFromIntent, handleAppointmentReply } from '../services/appointment-answers';
+import { reminderAnswer } from '../../triage/reminder';
+import { normalizeText } from '../../triage/normalize';
 import type { TriageInput, TriageResult } from '../../triage/types';
 
 export const triageQueue = 'triage';
@@ -31,7 +34,7 @@ export function triageJob(engine: () => TriageEngine): JobModule {
     async exec(deps, job) {
       const messageId = String(job.data.messageId);
       const [row] = await deps.db
-        .select({ m: messages, timeZone: practices.timeZone, patientZone: patients.timeZone })
+        .select({ m: messages, timeZone: practices.timeZone, patientZone: patients.timeZone, patientId: conversations.patientId })
         .from(messages)
         .innerJoin(conversations, eq(conversations.id, messages.conversationId))
         .innerJoin(practices, eq(practices.id, messages.practiceId))
@@ -57,6 +60,23 @@ export function triageJob(engine: () => TriageEngine): JobModule {
         timeZone: row.patientZone ?? row.timeZone,
       });
       await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
+      // an answer to a reminder or a waitlist offer (C/X/R, a slot number) belongs to them, not to the rules
+      if (row.m.channel === 'sms' && row.m.direction === 'inbound') {
+        const answer = answerFromIntent(reminderAnswer(normalizeText(text)));
+        const handled = await handleAppointmentReply(deps.db, {
+          messageId: row.m.id,
+          patientId: row.patientId,
+          conversationId: row.m.conversationId,
+          channel: row.m.channel,
+          answer,
+          text,
+          now: deps.clock.now(),
+        });
+        if (handled) {
+          deps.relay.nudge();
+          return;
+        }
+      }
       // a refill request becomes a structured record a clinician approves or denies
       if (result.intent === 'refill_request') await recordRefillRequest(deps.db, { messageId: row.m.id, now: deps.clock.now(), triage: result });
       // the practice's rules act on the result (safety rules first); replies and notices are outbox rows

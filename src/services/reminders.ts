@@ -181,13 +181,22 @@ export async function planReminders(tx: Db, appointmentId: string, now: Date): P
   return planned;
 }
 
-/** Calls off the reminders of a cancelled appointment that have not gone out; returns how many. */
+/**
+ * Calls off the reminders of a cancelled appointment that have not gone out; returns how
+ * many. A cancelled appointment's slot is free: the waitlist hears of it (in this transaction).
+ */
 export async function cancelReminders(tx: Db, appointmentId: string, now: Date): Promise<number> {
   const live = await tx
     .select()
     .from(reminders)
     .where(and(eq(reminders.appointmentId, appointmentId), inArray(reminders.status, [...liveStatuses])));
   await callOff(tx, live, now, 'appointment_cancelled');
+  const [appointment] = await tx.select({ status: appointments.status }).from(appointments).where(eq(appointments.id, appointmentId));
+  if (appointment?.status === 'cancelled') {
+    // imported late: the waitlist books through planReminders, so the modules refer to each other
+    const { offerFreedSlot } = await import('./waitlist');
+    await offerFreedSlot(tx, appointmentId, now);
+  }
   return live.length;
 }
 

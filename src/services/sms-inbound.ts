@@ -6,6 +6,7 @@ import { shouldApplyStatus, type SmsStatusUpdate } from '../../channels/sms/stat
 import type { InboundMessage } from '../../channels/types';
 import { recordConsent } from './consent';
 import { ingestInbound, type IngestResult } from './ingest';
+import { reflectOnReminder } from '../jobs/reminder-job';
 
 type Practice = typeof practices.$inferSelect;
 
@@ -126,6 +127,8 @@ export async function applySmsStatus(db: Database, update: SmsStatusUpdate, now:
           meta: { ...msg.meta, twilioStatus: update.status },
         })
         .where(eq(messages.id, msg.id));
+      // a reminder's row follows its text (delivered, failed)
+      await reflectOnReminder(tx, msg.id, now);
     }
     if (update.errorCode === 21610 && msg.contactPointId) {
       const [cp] = await tx.select().from(contactPoints).where(eq(contactPoints.id, msg.contactPointId));

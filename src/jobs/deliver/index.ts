@@ -3,6 +3,7 @@ import type { Deliverers } from '../send-job';
 import { emailDeliverer } from './email';
 import { portalDeliverer } from './portal';
 import { smsDeliverer } from './sms';
+import { voiceDeliverer } from './voice';
 import { DeliveryError, type Deliverer } from './types';
 
 const unavailable = (channel: string): Deliverer => ({
@@ -17,7 +18,7 @@ export function createDeliverers(env: Env, overrides: Partial<Deliverers> = {}):
     sms: smsDeliverer(env),
     email: emailDeliverer(env),
     portal: portalDeliverer(),
-    voice: unavailable('voice'),
+    voice: voiceDeliverer(env),
     ...overrides,
   };
 }

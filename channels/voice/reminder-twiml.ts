@@ -1,0 +1,40 @@
+import twilio from 'twilio';
+import type { VoiceLanguage } from './twiml';
+
+const SPEECH = {
+  en: { voice: 'Polly.Joanna', language: 'en-US' },
+  es: { voice: 'Polly.Lupe', language: 'es-US' },
+} as const;
+
+const NO_ANSWER = {
+  en: 'We did not get an answer. Goodbye.',
+  es: 'No recibimos una respuesta. Adiós.',
+};
+
+/** A reminder call: the reminder (which ends with "press 1, 2 or 3"), read twice at most, one keypress taken. */
+export function reminderCallTwiml(input: { language: VoiceLanguage; text: string; actionUrl: string }): string {
+  const speech = SPEECH[input.language];
+  const r = new twilio.twiml.VoiceResponse();
+  for (let i = 0; i < 2; i++) {
+    const gather = r.gather({ numDigits: 1, action: input.actionUrl, method: 'POST', timeout: 6 });
+    gather.say(speech, input.text);
+  }
+  r.say(speech, NO_ANSWER[input.language]);
+  r.hangup();
+  return r.toString();
+}
+
+/** The answer to a keypress: what was done, then goodbye, or a transfer to the practice. */
+export function reminderAnswerTwiml(input: { language: VoiceLanguage; text: string; dial?: string | null }): string {
+  const speech = SPEECH[input.language];
+  const r = new twilio.twiml.VoiceResponse();
+  r.say(speech, input.text);
+  if (input.dial) r.dial(input.dial);
+  else r.hangup();
+  return r.toString();
+}
+
+export const connectingText = {
+  en: 'Please hold while we connect you to the office.',
+  es: 'Por favor espere mientras le comunicamos con la oficina.',
+};
