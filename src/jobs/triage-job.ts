@@ -62,7 +62,8 @@ export function triageJob(engine: () => TriageEngine): JobModule {
       await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
       // an answer to a reminder or a waitlist offer (C/X/R, a slot number) belongs to them, not to the rules
       if (row.m.channel === 'sms' && row.m.direction === 'inbound') {
-        const answer = answerFromIntent(reminderAnswer(normalizeText(text)));
+        // the bare letter first: normalising spells a lone "R" out as "are"
+        const answer = answerFromIntent(reminderAnswer(text.trim().toLowerCase()) ?? reminderAnswer(normalizeText(text)));
         const handled = await handleAppointmentReply(deps.db, {
           messageId: row.m.id,
           patientId: row.patientId,

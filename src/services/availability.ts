@@ -17,7 +17,7 @@ import { localDay, zonedTime } from '../../channels/voice/missed-call';
  *       "slotMinutes": 30, "types": ["follow-up"] } } } }
  */
 export const ProviderAvailabilitySchema = z.object({
-  weekly: z.record(
+  weekly: z.partialRecord(
     z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
     z.array(z.object({ open: z.string().regex(/^\d{2}:\d{2}$/), close: z.string().regex(/^\d{2}:\d{2}$/) })),
   ),
