@@ -106,6 +106,7 @@ describe('answers to reminders', () => {
     expect(offer.body).not.toMatch(/Mon, Sep 7 9:00 AM/);
     const [r] = (await remindersOfAppointment(db(), appointment.id)).filter((x) => x.answer);
     expect(r!.answer).toBe('reschedule');
+    clock.advance(60_000);
     await answer(phone, '2');
     const moved = await appointmentById(db(), appointment.id);
     // Tuesday 8 September 9:00 EDT

@@ -141,7 +141,8 @@ describe('rules of the road', () => {
     await h.drain();
     const ra = (await remindersOfAppointment(db(), a.appointment.id)).find((r) => r.offsetMinutes === 2880)!;
     const rb = (await remindersOfAppointment(db(), b.appointment.id)).find((r) => r.offsetMinutes === 2880)!;
-    expect([ra.status, rb.status, rb.skipReason]).toEqual(['sent', 'skipped', 'daily_cap']);
+    // both came due in one pass: whichever took the day's slot went, the other is skipped with the reason
+    expect([ra, rb].map((r) => `${r.status}:${r.skipReason}`).sort()).toEqual(['sent:null', 'skipped:daily_cap']);
   });
 
   it('calls off a queued reminder when the appointment moves, and reminds of the new time', async () => {
