@@ -270,11 +270,54 @@ async function showTokens() {
   await render();
 }
 
+// --- figures: reminders, answers, no-shows by reminder outcome, waitlist refills, per practice
+async function showFigures() {
+  const note = (text) => { const n = $('figures-notice'); n.textContent = text; n.className = 'error'; n.hidden = !text; };
+  if (!$('fig-to').value) {
+    const today = new Date();
+    $('fig-to').value = today.toISOString().slice(0, 10);
+    $('fig-from').value = new Date(today.getTime() - 30 * 86400_000).toISOString().slice(0, 10);
+  }
+  const pct = (r) => (r === null || r === undefined ? '–' : `${Math.round(r * 1000) / 10}%`);
+  const run = async () => {
+    note('');
+    const q = new URLSearchParams({ from: $('fig-from').value, to: $('fig-to').value });
+    if (state.practiceId) q.set('practiceId', state.practiceId);
+    try {
+      const r = await api(`/api/v1/metrics/appointments?${q}`);
+      const rows = [
+        ['Appointments', (m) => m.appointments],
+        ['Reminders sent', (m) => m.remindersSent],
+        ['Reminders delivered', (m) => m.remindersDelivered],
+        ['Reminders skipped', (m) => m.remindersSkipped],
+        ['Confirmed', (m) => m.confirmed],
+        ['Cancelled', (m) => m.cancelled],
+        ['Rescheduled', (m) => m.rescheduled],
+        ['No-shows', (m) => m.noShows],
+        ['No-show rate', (m) => pct(m.noShowRate)],
+        ['No-show rate, confirmed', (m) => pct(m.noShowRateByReminderOutcome.confirmed.rate)],
+        ['No-show rate, reminded but no answer', (m) => pct(m.noShowRateByReminderOutcome.remindedNoAnswer.rate)],
+        ['No-show rate, not reminded', (m) => pct(m.noShowRateByReminderOutcome.notReminded.rate)],
+        ['Slots refilled from the waitlist', (m) => m.refilledFromWaitlist],
+      ];
+      $('figures-table').replaceChildren(
+        el('thead', {}, el('tr', {}, el('th', {}, ''), ...r.data.map((m) => el('th', {}, m.practiceName)))),
+        el('tbody', {}, ...rows.map(([label, f]) => el('tr', {}, el('td', {}, label), ...r.data.map((m) => el('td', {}, String(f(m))))))));
+    } catch (err) {
+      note(err.message);
+    }
+  };
+  $('fig-run').onclick = run;
+  await run();
+}
+
 function route() {
-  const view = location.hash.startsWith('#/rules') ? 'rules' : location.hash.startsWith('#/tokens') ? 'tokens' : 'inbox';
+  const view = ['rules', 'tokens', 'figures'].find((v) => location.hash.startsWith(`#/${v}`)) ?? 'inbox';
   $('rules-view').hidden = view !== 'rules';
   $('tokens-view').hidden = view !== 'tokens';
+  $('figures-view').hidden = view !== 'figures';
   $('inbox-view').hidden = view !== 'inbox';
+  if (view === 'figures') showFigures().catch((err) => { $('figures-notice').textContent = err.message; $('figures-notice').hidden = false; });
   if (view === 'rules') showRules().catch((err) => { $('rules-notice').textContent = err.message; $('rules-notice').hidden = false; });
   if (view === 'tokens') showTokens().catch((err) => { $('tokens-notice').textContent = err.message; $('tokens-notice').hidden = false; });
 }

@@ -109,6 +109,10 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await page.fill('#rules-draft', JSON.stringify(draft));
     await page.click('#rules-save');
     await page.waitForSelector('#rules-version:has-text("version 2")');
+
+    await page.click('#nav-figures');
+    await page.waitForSelector('#figures-table th:has-text("Practice console-clinic")');
+    expect(await page.textContent('#figures-table')).toContain('No-show rate');
     expect(errors).toEqual([]);
   });
 });
