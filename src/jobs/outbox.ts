@@ -129,8 +129,12 @@ export class OutboxRelay {
     await this.deps.db.update(outbox).set({ status: 'pending' }).where(eq(outbox.status, 'enqueued'));
   }
 
-  /** Ask for a tick soon (after a commit that wrote outbox rows). */
+  /**
+   * Ask for a tick soon (after a commit that wrote outbox rows). Only a process that runs the
+   * relay acts on it: an HTTP-only process (workers elsewhere) leaves the rows to their poll.
+   */
   nudge(): void {
+    if (this.timer === undefined) return;
     if (this.running) {
       this.again = true;
       return;

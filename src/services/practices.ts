@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Database, Db } from '../db/client';
 import { practiceAddresses, practices, queues } from '../db/schema';
@@ -282,12 +282,20 @@ async function replaceAddresses(db: Db, practiceId: string, phones: string[], em
   if (rows.length > 0) await db.insert(practiceAddresses).values(rows);
 }
 
-/** The practice an inbound message was sent to, by its number or address. */
-export async function practiceByAddress(db: Db, kind: 'phone' | 'email', value: string) {
-  const [row] = await db
+/** The practice an inbound message was sent to, by its number or address (every webhook asks: prepared). */
+const byAddress = new WeakMap<object, ReturnType<typeof prepareByAddress>>();
+function prepareByAddress(db: Db) {
+  return db
     .select({ practice: practices })
     .from(practiceAddresses)
     .innerJoin(practices, eq(practices.id, practiceAddresses.practiceId))
-    .where(and(eq(practiceAddresses.kind, kind), eq(practiceAddresses.value, value), eq(practices.active, true)));
+    .where(and(eq(practiceAddresses.kind, sql.placeholder('kind')), eq(practiceAddresses.value, sql.placeholder('value')), eq(practices.active, true)))
+    .prepare('sb_practice_by_address');
+}
+
+export async function practiceByAddress(db: Db, kind: 'phone' | 'email', value: string) {
+  let stmt = byAddress.get(db);
+  if (!stmt) byAddress.set(db, (stmt = prepareByAddress(db)));
+  const [row] = await stmt.execute({ kind, value });
   return row?.practice ?? null;
 }
