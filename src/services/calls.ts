@@ -307,15 +307,22 @@ export async function callStatusChanged(
     if (outcome !== 'missed') return { ...none, outcome };
 
     const callerIdKnown = call.fromNumber.startsWith('+');
-    if (!callerIdKnown) return { ...none, outcome };
     const language: VoiceLanguage = call.language === 'es' ? 'es' : 'en';
-    const stored = await ingestInbound(
-      tx,
-      missedCallToInbound({ callSid: call.callSid, from: call.fromNumber, to: call.toNumber, durationSeconds: status.durationSeconds, choice: isChoice(call.menuChoice) ? call.menuChoice : null, language, receivedAt: now }),
-      { practiceId: practice.id, receivedAt: now, requestId: input.requestId, triage: false },
-    );
+    const missedCall = missedCallToInbound({ callSid: call.callSid, from: call.fromNumber, to: call.toNumber, durationSeconds: status.durationSeconds, choice: isChoice(call.menuChoice) ? call.menuChoice : null, language, receivedAt: now });
+    // a withheld number still shows in the inbox, as its own unknown caller (there is no
+    // contact to match or text back; staff can merge it if the caller turns up)
+    const inbound = callerIdKnown
+      ? missedCall
+      : { ...missedCall, from: { kind: 'phone' as const, value: `withheld:${call.callSid}` }, body: 'Missed call (number withheld)', meta: { ...missedCall.meta, numberWithheld: true } };
+    const stored = await ingestInbound(tx, inbound, { practiceId: practice.id, receivedAt: now, requestId: input.requestId, triage: false });
     await updateCall(tx, call.id, { patientId: stored.patientId, conversationId: stored.conversationId });
     if (stored.duplicate) return { ...none, outcome, missedMessageId: stored.messageId };
+    if (!callerIdKnown) {
+      await tx.update(contactPoints).set({ canReceiveSms: false }).where(eq(contactPoints.id, stored.contactPointId));
+      const [missed] = await tx.select({ meta: messages.meta }).from(messages).where(eq(messages.id, stored.messageId));
+      await tx.update(messages).set({ meta: { ...missed!.meta, textBack: { skipped: 'number_withheld' } } }).where(eq(messages.id, stored.messageId));
+      return { ...none, outcome, missedMessageId: stored.messageId };
+    }
 
     const textBack = await missedCallTextBack(tx, { practice, call, language, contactPointId: stored.contactPointId, patientId: stored.patientId, conversationId: stored.conversationId, now });
     const [missed] = await tx.select({ meta: messages.meta }).from(messages).where(eq(messages.id, stored.messageId));

@@ -323,6 +323,18 @@ describe('missed calls', () => {
     expect(textBacks()).toHaveLength(0);
   });
 
+  it('a caller with a withheld number still shows in the inbox, as an unknown caller, with no text-back', async () => {
+    clock().set('2026-01-08T15:00:00Z');
+    const { callSid } = await incomingCall('anonymous');
+    await callStatus(callSid, 'anonymous', 'no-answer', 0);
+    const missed = (await voiceMessage(callSid))!;
+    expect(missed).toMatchObject({ direction: 'inbound', channel: 'voice', body: 'Missed call (number withheld)' });
+    expect(missed.meta).toMatchObject({ kind: 'missed_call', numberWithheld: true, textBack: { skipped: 'number_withheld' } });
+    expect(await callRow(callSid)).toMatchObject({ outcome: 'missed', conversationId: missed.conversationId });
+    await h.drain();
+    expect(textBacks()).toHaveLength(0);
+  });
+
   it('a recording callback after the call ended turns the missed call into a voicemail and withdraws the pending text-back', async () => {
     clock().set('2026-01-13T03:00:00Z'); // 22:00: the text-back would wait for 8:00
     const { callSid, from } = await incomingCall();
