@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../db/client';
 import {
   appointments,
@@ -13,7 +13,7 @@ import { canSeePractice, isManagerOf, type Principal } from '../auth/principal';
 import { normalisePhone } from '../../channels/sms/phone';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { audit } from './audit';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { afterCursor, pageOf } from '../lib/cursor';
 import { recordConsent } from './consent';
 import { findPractice } from './practices';
 import { cancelReminders, planReminders } from './reminders';
@@ -549,11 +549,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
     q.to ? lt(appointments.startsAt, new Date(q.to)) : undefined,
     q.status ? eq(appointments.status, q.status) : undefined,
   ];
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    const at = c.at;
-    where.push(or(gt(appointments.startsAt, at), and(eq(appointments.startsAt, at), gt(appointments.id, c.id))));
-  }
+  where.push(afterCursor(q.cursor, appointments.startsAt, appointments.id, 'asc'));
   return db.transaction(async (tx) => {
     const rows = await tx
       .select()
@@ -561,8 +557,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
       .where(and(...where))
       .orderBy(asc(appointments.startsAt), asc(appointments.id))
       .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const { page, nextCursor } = pageOf(rows, q.limit, (a) => ({ at: a.startsAt, id: a.id }));
     await audit(
       tx,
       who,
@@ -571,7 +566,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
     );
     return {
       data: await viewsOf(tx, page),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.startsAt, last.id) : null,
+      nextCursor,
     };
   });
 }

@@ -1,12 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, desc, eq, exists, ilike, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contactPoints, conversations, messageAttachments, messages, patients, queues, users } from '../db/schema';
 import { canSeeQueue, type Principal } from '../auth/principal';
 import { AppError, forbidden, notFound } from '../lib/errors';
 import { intents, urgencies, channels } from '../../triage/types';
 import { audit } from './audit';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { afterCursor, pageOf } from '../lib/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
 
 const TriageSchema = z
@@ -140,11 +140,7 @@ export async function listConversations(
       ),
     );
   }
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    const at = c.at;
-    where.push(or(lt(conversations.lastMessageAt, at), and(eq(conversations.lastMessageAt, at), lt(conversations.id, c.id))));
-  }
+  where.push(afterCursor(q.cursor, conversations.lastMessageAt, conversations.id, 'desc'));
   const preview = db
     .select({ body: messages.body })
     .from(messages)
@@ -165,9 +161,7 @@ export async function listConversations(
       .where(and(...where))
       .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
       .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > q.limit && last ? encodeCursor(last.c.lastMessageAt, last.c.id) : null;
+    const { page, nextCursor } = pageOf(rows, q.limit, (r) => ({ at: r.c.lastMessageAt, id: r.c.id }));
     if (page.length > 0) {
       await audit(
         tx,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, gt, ne, or } from 'drizzle-orm';
+import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import type { Database, Db } from '../db/client';
 import { contactPoints, conversations, messages, practices } from '../db/schema';
 import type { Principal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { portalToInbound, type PortalMessage } from '../../channels/portal/message';
 import { normalisePhone } from '../../channels/sms/phone';
 import { audit } from './audit';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { afterCursor, pageOf } from '../lib/cursor';
 import { findPractice } from './practices';
 import { ingestInbound, type IngestResult } from './ingest';
 
@@ -123,7 +123,6 @@ export async function listPortalReplies(
   requestId: string | null,
 ): Promise<{ data: PortalReply[]; nextCursor: string | null }> {
   const practiceId = portalPracticeOf(who);
-  const after = q.cursor ? decodeCursor(q.cursor) : null;
   return db.transaction(async (tx) => {
     const rows = await tx
       .select({ message: messages, threadId: conversations.portalThreadId, portalId: contactPoints.value, patientId: conversations.patientId })
@@ -138,22 +137,21 @@ export async function listPortalReplies(
           eq(messages.kind, 'message'),
           ne(messages.status, 'refused'),
           q.since ? gt(messages.createdAt, new Date(q.since)) : undefined,
-          after ? or(gt(messages.createdAt, after.at), and(eq(messages.createdAt, after.at), gt(messages.id, after.id))) : undefined,
+          afterCursor(q.cursor, messages.createdAt, messages.id, 'asc'),
         ),
       )
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
+    const { page, nextCursor } = pageOf(rows, q.limit, (r) => ({ at: r.message.createdAt, id: r.message.id }));
     await audit(tx, who, requestId, {
       action: 'portal.reply.list',
       subjectType: 'message',
       practiceId,
       detail: { messageIds: page.map((r) => r.message.id) },
     });
-    const last = page.at(-1);
     return {
       data: page.map((r) => portalReply(r.message, r.threadId, r.portalId)),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.message.createdAt, last.message.id) : null,
+      nextCursor,
     };
   });
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Database, Db } from '../db/client';
 import { contactPoints, conversations, messages, patients, refillRequests, type RefillStatus } from '../db/schema';
 import { canSeeQueue, isManagerOf, type Principal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { AppError, forbidden, notFound } from '../lib/errors';
 import { TemplateError } from '../../templates/index';
 import type { Channel, TriageResult } from '../../triage/types';
 import { audit } from './audit';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { afterCursor, pageOf } from '../lib/cursor';
 import { visibleConversations } from './conversations';
 import { contactKindFor, queueOutbound } from './outbound';
 import { medicationsOf } from './playbooks';
@@ -134,11 +134,7 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
   const where: (SQL | undefined)[] = [visibleConversations(who)];
   if (q.practiceId) where.push(eq(refillRequests.practiceId, q.practiceId));
   if (q.status) where.push(eq(refillRequests.status, q.status));
-  if (q.cursor) {
-    const c = decodeCursor(q.cursor);
-    const at = c.at;
-    where.push(or(lt(refillRequests.createdAt, at), and(eq(refillRequests.createdAt, at), lt(refillRequests.id, c.id))));
-  }
+  where.push(afterCursor(q.cursor, refillRequests.createdAt, refillRequests.id, 'desc'));
   return db.transaction(async (tx) => {
     const rows = await tx
       .select({ r: refillRequests, patient: patientRef })
@@ -148,8 +144,7 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
       .where(and(...where))
       .orderBy(desc(refillRequests.createdAt), desc(refillRequests.id))
       .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const { page, nextCursor } = pageOf(rows, q.limit, ({ r }) => ({ at: r.createdAt, id: r.id }));
     await audit(
       tx,
       who,
@@ -158,7 +153,7 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
     );
     return {
       data: page.map(view),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last.r.createdAt, last.r.id) : null,
+      nextCursor,
     };
   });
 }
