@@ -20,6 +20,7 @@ import {
 import { menuChoices, type MenuChoice, type VoiceLanguage, type VoicePracticeSettings } from '../../channels/voice/twiml';
 import { ingestInbound } from './ingest';
 import { queueOutbound } from './outbound';
+import { renderForPractice } from './templates';
 import { transcriptionProviderFor } from './transcription';
 
 type Practice = typeof practices.$inferSelect;
@@ -334,11 +335,6 @@ export async function callStatusChanged(
   });
 }
 
-const TEXT_BACK: Record<VoiceLanguage, (practice: string) => string> = {
-  en: (p) => `${p}: Sorry we missed your call, reply here and we'll help.`,
-  es: (p) => `${p}: Lamentamos no haber podido atender su llamada. Responda a este mensaje y le ayudaremos.`,
-};
-
 async function missedCallTextBack(
   tx: Db,
   input: { practice: Practice; call: Call; language: VoiceLanguage; contactPointId: string; patientId: string; conversationId: string; now: Date },
@@ -370,7 +366,7 @@ async function missedCallTextBack(
     practiceId: practice.id,
     conversationId: input.conversationId,
     channel: 'sms',
-    body: TEXT_BACK[input.language](practice.name),
+    body: (await renderForPractice(tx, { practiceId: practice.id, purpose: 'missed_call_textback', language: input.language, channel: 'sms', numberTexted: call.toNumber })).text.trim(),
     purpose: 'outreach',
     authorType: 'automation',
     contactPointId: cp!.id,

@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import type { Database, Db } from '../db/client';
 import { contactPoints, messages, practices } from '../db/schema';
 import { matchSmsKeyword, type SmsKeywordMatch } from '../../channels/sms/keywords';
 import { shouldApplyStatus, type SmsStatusUpdate } from '../../channels/sms/status';
 import type { InboundMessage } from '../../channels/types';
 import { recordConsent } from './consent';
+import { renderForPractice } from './templates';
 import { ingestInbound, type IngestResult } from './ingest';
 import { reflectOnReminder } from '../jobs/reminder-job';
 
@@ -47,7 +48,7 @@ export async function receiveSms(
         messageId: stored.messageId,
       });
     }
-    const reply = keywordReply(keyword, opts.practice, message.to);
+    const reply = await keywordReply(tx, keyword, opts.practice.id, message.to);
     if (reply) {
       // answered inside the webhook's TwiML (Twilio sends it): kept in the conversation as sent
       await tx.insert(messages).values({
@@ -74,19 +75,14 @@ export async function receiveSms(
 /**
  * HELP is answered with the practice's name and phone. English STOP/START get no answer
  * from us: Twilio's Advanced Opt-Out confirms those itself (and drops our reply to a STOP).
- * Twilio does not act on Spanish words, so PARAR/DETENER/ALTO get our confirmation.
+ * Twilio does not act on Spanish words, so PARAR/DETENER/ALTO get our confirmation. The
+ * words come from the templates, so a practice's own version applies.
  */
-export function keywordReply(keyword: SmsKeywordMatch, practice: Pick<Practice, 'name' | 'mainPhone'>, numberTexted: string): string | null {
-  const phone = practice.mainPhone ?? numberTexted;
-  if (keyword.kind === 'help') {
-    return keyword.language === 'es'
-      ? `${practice.name}: para ayuda llame al ${phone}. Responda STOP para no recibir más mensajes.`
-      : `${practice.name}: for help call ${phone}. Reply STOP to opt out. Msg & data rates may apply.`;
-  }
-  if (keyword.kind === 'stop' && keyword.language === 'es') {
-    return `${practice.name}: no recibirá más mensajes de texto. Responda START para volver a recibirlos.`;
-  }
-  return null;
+export async function keywordReply(db: Db, keyword: SmsKeywordMatch, practiceId: string, numberTexted: string): Promise<string | null> {
+  const purpose = keyword.kind === 'help' ? 'help' : keyword.kind === 'stop' && keyword.language === 'es' ? 'opt_out_confirm' : null;
+  if (!purpose) return null;
+  const rendered = await renderForPractice(db, { practiceId, purpose, language: keyword.language, channel: 'sms', numberTexted });
+  return rendered.text.trim();
 }
 
 const twilioToStored: Record<SmsStatusUpdate['status'], typeof messages.$inferSelect.status> = {

@@ -174,7 +174,7 @@ describe('opt-out keywords', () => {
     const params = inboundSms(phone, practiceNumber, 'help');
     const res = await postTwilio(h, '/webhooks/twilio/sms', params);
     const xml = await res.text();
-    expect(xml).toContain(`<Message>Practice ${p.slug}: for help call ${practiceNumber}. Reply STOP to opt out.`);
+    expect(xml).toContain(`<Message>Practice ${p.slug}: For help, call ${practiceNumber}. Reply STOP to opt out.`);
     const inbound = await bySid(params.MessageSid!);
     const thread = await db().select().from(messages).where(eq(messages.conversationId, inbound!.conversationId)).orderBy(asc(messages.createdAt));
     expect(thread.map((m) => [m.direction, m.status, m.authorType])).toEqual([
@@ -201,9 +201,9 @@ describe('opt-out keywords', () => {
   it('Spanish: AYUDA answers in Spanish; PARAR revokes and is confirmed (Twilio does not act on it)', async () => {
     const phone = '+14155550156';
     const help = await (await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'Ayuda'))).text();
-    expect(help).toContain(`Practice ${p.slug}: para ayuda llame al ${practiceNumber}.`);
+    expect(help).toContain(`Practice ${p.slug}: Para ayuda, llame al ${practiceNumber}.`);
     const stop = await (await postTwilio(h, '/webhooks/twilio/sms', inboundSms(phone, practiceNumber, 'PARAR'))).text();
-    expect(stop).toContain('no recibirá más mensajes de texto');
+    expect(stop).toContain('Ya no le enviaremos mensajes de texto');
     expect((await consentOf(phone)).smsConsent).toBe('revoked');
   });
 

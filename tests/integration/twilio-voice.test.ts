@@ -268,7 +268,7 @@ describe('missed calls', () => {
     expect(missed.meta).toMatchObject({ kind: 'missed_call', durationSeconds: 12, textBack: { at: IN_HOURS.replace('Z', '.000Z') } });
     await h.drain();
     expect(textBacks()).toEqual([
-      { To: from, From: practiceNumber, Body: `Practice ${p.slug}: Sorry we missed your call, reply here and we'll help.`, StatusCallback: `${PUBLIC}/webhooks/twilio/sms/status` },
+      { To: from, From: practiceNumber, Body: `Practice ${p.slug}: Sorry we missed your call. Reply here and we'll help. If this is an emergency, call 911.`, StatusCallback: `${PUBLIC}/webhooks/twilio/sms/status` },
     ]);
     const thread = await db().select().from(messages).where(eq(messages.conversationId, missed.conversationId)).orderBy(asc(messages.createdAt));
     expect(thread.map((m) => [m.direction, m.channel, m.status])).toEqual([
