@@ -52,6 +52,7 @@ export async function addNotifyJob(
  * conversation's id, link, queue, channel and times, never the patient's name or words.
  */
 export function notifyJob(senders?: { sms?: SmsSender; email?: EmailSender }): JobModule {
+  const clients: { sms?: SmsSender; email?: EmailSender } = {};
   return {
     queue: notifyQueue,
     worker: { concurrency: 4 },
@@ -108,12 +109,13 @@ export function notifyJob(senders?: { sms?: SmsSender; email?: EmailSender }): J
         },
         sla: { dueAt: d.dueAt ?? row.c.slaDueAt ?? row.c.lastMessageAt },
       };
-      const sms =
+      // the provider clients are made once, on the first notice
+      const sms = (clients.sms ??=
         senders?.sms ??
         (env.SEND_MODE === 'live' && env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
           ? createTwilioSmsSender({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN })
-          : createSimulatedSmsSender());
-      const email = senders?.email ?? createEmailSender(env);
+          : createSimulatedSmsSender()));
+      const email = (clients.email ??= senders?.email ?? createEmailSender(env));
       const sent: { channel: string; status: string; providerId: string | null }[] = [];
       for (const r of recipients) {
         const rendered = renderTemplate({ purpose: d.purpose, language: 'en', channel: r.channel, vars, timeZone: row.p.timeZone });
