@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-// The package's `switchboard` command: runs src/cli.ts through tsx.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+// The package's `switchboard` command: the compiled CLI (built first when stale).
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, distDir, isStale } from './build.mjs';
 
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const r = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (isStale()) await build({ quiet: true });
+await import(pathToFileURL(join(distDir, 'cli.js')).href);

@@ -1,9 +1,9 @@
 import { serve } from '@hono/node-server';
-import { loadEnvOrExit } from './env';
-import { DatabaseBusyError } from './db/client';
-import { createApp } from './http/app';
-import { createRuntime } from './runtime';
-import { seedIfEmpty } from './services/seed';
+import { loadEnvOrExit } from './platform/env';
+import { DatabaseBusyError } from './platform/db/client';
+import { createApp } from './app/create-app';
+import { createRuntime } from './app/runtime';
+import { seedIfEmpty } from './app/seed';
 
 const env = loadEnvOrExit();
 

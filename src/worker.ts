@@ -1,5 +1,5 @@
-import { loadEnvOrExit } from './env';
-import { createRuntime } from './runtime';
+import { loadEnvOrExit } from './platform/env';
+import { createRuntime } from './app/runtime';
 
 const env = loadEnvOrExit();
 if (!env.REDIS_URL) {

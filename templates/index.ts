@@ -17,11 +17,9 @@ import { templateSources } from './catalog.js';
 import { FormatError, formatAt, formatDate, formatHours, formatTime, type DateStyle } from './format.js';
 import {
   builtInVariables,
-  channels,
   forbiddenVariables,
   isChannel,
   isPurpose,
-  languages,
   purposeSpecs,
   resolveLanguage,
   type TemplateChannel,

@@ -3,6 +3,7 @@
  * message time in the practice time zone), medications with strengths, pharmacy, date of
  * birth and callback number (E.164, default region US).
  */
+import { TZDate } from '@date-fns/tz';
 import * as chrono from 'chrono-node';
 import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { MEDICATIONS } from './lexicon/medications.js';
@@ -123,27 +124,11 @@ export function extractCallbackNumber(text: string): string | undefined {
 }
 
 // ---- dates ----
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
+/** Minutes the zone is ahead of UTC at an instant (e.g. -300 for New York in winter). */
 function offsetMinutes(instant: Date, timeZone: string): number {
-  let fmt = formatters.get(timeZone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    });
-    formatters.set(timeZone, fmt);
-  }
-  const parts = fmt.formatToParts(instant);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - instant.getTime()) / 60000);
+  const off = -new TZDate(instant.getTime(), timeZone).getTimezoneOffset();
+  if (Number.isNaN(off)) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
+  return off;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

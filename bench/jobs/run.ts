@@ -9,11 +9,11 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { and, count, eq } from 'drizzle-orm';
 import postgres from 'postgres';
-import { parseEnv } from '../../src/env';
-import { createRuntime } from '../../src/runtime';
-import { outbox } from '../../src/db/schema';
-import { createLogger } from '../../src/lib/logger';
-import type { JobModule } from '../../src/jobs/registry';
+import { parseEnv } from '../../src/platform/env';
+import { createRuntime } from '../../src/app/runtime';
+import { outbox } from '../../src/platform/db/schema';
+import { createLogger } from '../../src/platform/logger';
+import type { JobModule } from '../../src/platform/jobs/registry';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' } } });
 const total = Number(values.jobs);

@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { principalFromSession, principalFromToken, sessionCookie } from '../auth/authenticate';
-import type { Principal } from '../auth/principal';
-import { AppError } from '../lib/errors';
+import { principalFromSession, principalFromToken, sessionCookie } from '../access/authenticate';
+import type { Principal } from '../access/principal';
+import { AppError } from '../platform/errors';
 import type { AppEnv } from './context';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);

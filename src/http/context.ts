@@ -1,11 +1,11 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Database, DatabaseHandle } from '../db/client';
-import type { Env } from '../env';
-import type { JobQueue } from '../jobs/queue';
-import type { OutboxRelay } from '../jobs/outbox';
-import type { Clock } from '../lib/clock';
-import type { Logger } from '../lib/logger';
-import type { Principal } from '../auth/principal';
+import type { Database, DatabaseHandle } from '../platform/db/client';
+import type { Env } from '../platform/env';
+import type { JobQueue } from '../platform/jobs/queue';
+import type { OutboxRelay } from '../platform/jobs/outbox';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../platform/logger';
+import type { Principal } from '../access/principal';
 
 /** Everything a request may use, built once at start and handed to the app. */
 export interface AppDeps {

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { ChannelInputError } from '../../channels/sms/errors';
 import { verifyTwilioRequest } from '../../channels/sms/verify';
-import { AppError } from '../lib/errors';
-import { twilioWebhookToken } from '../services/webhook-secrets';
+import { AppError } from '../platform/errors';
+import { twilioWebhookToken } from '../access/webhook-secrets';
 import type { AppEnv } from './context';
 
 /**

@@ -21,7 +21,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await makeConversation(db, mine.id, { queue: 'billing', firstName: 'Hidden', body: 'billing question' });
     await makeConversation(db, other.id, { queue: 'refills', firstName: 'Elsewhere', body: 'other practice' });
     assistant = await userWithPassword(db, 'assistant', ['console-clinic'], ['refills']);
-    const { queues } = await import('../../src/db/schema');
+    const { queues } = await import('../../src/platform/db/schema');
     const { and, eq } = await import('drizzle-orm');
     await db
       .update(queues)

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client';
-import { contactPoints, conversations, messages, patients, queues } from '../../src/db/schema';
-import { createPractice, type PracticeView } from '../../src/services/practices';
-import { addUser, createToken } from '../../src/services/people';
+import type { Database } from '../../src/platform/db/client';
+import { contactPoints, conversations, messages, patients, queues } from '../../src/platform/db/schema';
+import { createPractice, type PracticeView } from '../../src/practices/practices';
+import { addUser, createToken } from '../../src/staff/people';
 
 let n = 0;
 

@@ -59,7 +59,9 @@ async function checkRedis(): Promise<string | null> {
 
 export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const [template, redisUrl] = await Promise.all([setupPostgres(runId), checkRedis()]);
+  // the spawn smoke tests run the compiled entry points, as `npm start` does: build once here
+  const { build, isStale } = await import('../../bin/build.mjs');
+  const [template, redisUrl] = await Promise.all([setupPostgres(runId), checkRedis(), isStale() ? build({ quiet: true }) : null]);
   project.provide('runId', runId);
   project.provide('templateDatabase', template);
   project.provide('redisUrl', redisUrl);

@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { and, count, inArray, lte } from 'drizzle-orm';
-import { parseEnv, type Env } from '../../src/env';
-import { createApp } from '../../src/http/app';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime';
-import { outbox } from '../../src/db/schema';
-import { InProcessQueue } from '../../src/jobs/in-process';
-import { createLogger } from '../../src/lib/logger';
-import { FakeClock, type Clock } from '../../src/lib/clock';
-import { createToken } from '../../src/services/people';
+import { parseEnv, type Env } from '../../src/platform/env';
+import { createApp } from '../../src/app/create-app';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/app/runtime';
+import { outbox } from '../../src/platform/db/schema';
+import { InProcessQueue } from '../../src/platform/jobs/in-process';
+import { createLogger } from '../../src/platform/logger';
+import { FakeClock, type Clock } from '../../src/platform/clock';
+import { createToken } from '../../src/staff/people';
 import { testDatabaseUrl } from './services';
-import type { TriageEngine } from '../../src/jobs/triage-job';
+import type { TriageEngine } from '../../src/routing/triage-job';
 
 export type QueueKind = 'in-process' | 'bullmq';
 

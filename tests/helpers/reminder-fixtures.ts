@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../src/db/client';
-import { appointments, contactPoints, messages, patients, reminders } from '../../src/db/schema';
-import { planReminders } from '../../src/services/reminders';
+import type { Database } from '../../src/platform/db/client';
+import { appointments, contactPoints, messages, patients, reminders } from '../../src/platform/db/schema';
+import { planReminders } from '../../src/scheduling/reminders/reminders';
 
 let n = 0;
 

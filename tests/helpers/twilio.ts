@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { Harness } from './harness';
-import { twilioWebhookToken } from '../../src/services/webhook-secrets';
+import { twilioWebhookToken } from '../../src/access/webhook-secrets';
 
 export const PUBLIC = 'https://switchboard.example.test';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents } from '../../src/db/schema';
+import { auditEvents } from '../../src/platform/db/schema';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor, userWithPassword } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let a: PracticeView;

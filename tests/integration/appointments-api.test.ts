@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, consentEvents, contactPoints, patients } from '../../src/db/schema';
+import { auditEvents, consentEvents, contactPoints, patients } from '../../src/platform/db/schema';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
-import type { AppointmentView } from '../../src/services/appointments';
+import type { PracticeView } from '../../src/practices/practices';
+import type { AppointmentView } from '../../src/scheduling/appointment-schemas';
 
 let h: Harness;
 let p: PracticeView;

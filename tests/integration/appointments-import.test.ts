@@ -1,16 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appointments, contactPoints, patients, reminders } from '../../src/db/schema';
-import { importAppointmentsCsv, importFhirBundle, importFhirServer, parseCsv, type ImportOptions } from '../../src/services/appointment-import';
+import { appointments, contactPoints, patients, reminders } from '../../src/platform/db/schema';
+import { importAppointmentsCsv, importFhirBundle, importFhirServer, parseCsv, type ImportOptions } from '../../src/scheduling/appointment-import';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 import { createFhirMock, FHIR_BASE, fhirAppointment, fhirPatient } from '../msw/fhir';
+import { bareEnv, runCli } from '../helpers/cli';
 
 const TOKEN = 'fhir-test-token-0123456789';
 const fhir = createFhirMock({
@@ -193,23 +193,15 @@ describe('FHIR R4 import', () => {
 });
 
 describe('import appointments on the command line', () => {
-  const root = new URL('../..', import.meta.url).pathname;
-  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sb-import-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (args: string[], extra: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [tsx, 'src/cli.ts', ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: join(dir, 'data'), ...extra },
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+  const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, bareEnv(join(dir, 'data'), extra));
 
-  it('imports a CSV into the embedded database and prints the summary; exit 1 when nothing can be read', () => {
-    expect(cli(['seed', '--demo']).status).toBe(0);
+  it('imports a CSV into the embedded database and prints the summary; exit 1 when nothing can be read', async () => {
+    expect((await cli(['seed', '--demo'])).status).toBe(0);
     const file = join(dir, 'schedule.csv');
     writeFileSync(
       file,
@@ -220,16 +212,16 @@ describe('import appointments on the command line', () => {
         'K-3,2030-05-07T10:00:00-04:00,20,Check-up,Dr. Lee,Lee,Ray,+14155550163,,,es,',
       ].join('\n'),
     );
-    const run = cli(['import', 'appointments', file, '--practice', 'maple-street']);
+    const run = await cli(['import', 'appointments', file, '--practice', 'maple-street']);
     expect(run.stderr).not.toContain('[#'); // not a terminal: no progress bar
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('3 read: 2 created, 0 updated, 0 unchanged, 1 rejected');
     expect(run.stdout).toMatch(/rejected line 3: starts_at: .*not a date/);
 
-    const missing = cli(['import', 'appointments', join(dir, 'nope.csv'), '--practice', 'maple-street']);
+    const missing = await cli(['import', 'appointments', join(dir, 'nope.csv'), '--practice', 'maple-street']);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/import failed: cannot read .*ENOENT/);
-    const noPractice = cli(['import', 'appointments', file]);
+    const noPractice = await cli(['import', 'appointments', file]);
     expect(noPractice.status).toBe(2);
     expect(noPractice.stderr).toContain('--practice is required');
   }, 180_000);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { contactPoints, conversations, messages, outbox, queues, users } from '../../src/db/schema';
-import { pickAssistant } from '../../src/services/conversation-actions';
-import { ingestInbound } from '../../src/services/ingest';
+import { contactPoints, conversations, messages, outbox, queues, users } from '../../src/platform/db/schema';
+import { pickAssistant } from '../../src/inbox/assignment';
+import { ingestInbound } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor, userWithPassword } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;
@@ -27,7 +27,7 @@ describe('replies and notes', () => {
     const note = await post(`/api/v1/conversations/${conversation.id}/messages`, { kind: 'note', body: 'called pharmacy, waiting' });
     expect(note.status).toBe(201);
     const noteId = ((await note.json()) as { messageId: string }).messageId;
-    (h.clock as import('../../src/lib/clock').FakeClock).advance(1000);
+    (h.clock as import('../../src/platform/clock').FakeClock).advance(1000);
     const reply = await post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'We sent it to your pharmacy.', seenMessageId: message.id });
     expect(reply.status).toBe(201);
     const replyId = ((await reply.json()) as { messageId: string }).messageId;
@@ -49,7 +49,7 @@ describe('replies and notes', () => {
     const first = await post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'First answer', seenMessageId: message.id });
     expect(first.status).toBe(201);
     const other = await tokenFor(db, 'manager', p.id);
-    (h.clock as import('../../src/lib/clock').FakeClock).advance(1000);
+    (h.clock as import('../../src/platform/clock').FakeClock).advance(1000);
     const second = await post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'Second answer', seenMessageId: message.id }, other);
     expect(second.status).toBe(409);
     const err = (await second.json()) as { error: { code: string; message: string } };

@@ -1,13 +1,13 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { consentEvents, contactPoints, messages, sendgridEvents } from '../../src/db/schema';
-import { queueOutbound } from '../../src/services/outbound';
+import { consentEvents, contactPoints, messages, sendgridEvents } from '../../src/platform/db/schema';
+import { queueOutbound } from '../../src/outreach/outbound';
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER } from '../../channels/email/events';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundEnv, parsedEmail, postInbound } from '../helpers/email';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 // a real P-256 key pair, as SendGrid's signed Event Webhook uses
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });

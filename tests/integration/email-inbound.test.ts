@@ -1,18 +1,18 @@
 import iconv from 'iconv-lite';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/lib/logger';
+import { createApp } from '../../src/app/create-app';
+import { createLogger } from '../../src/platform/logger';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { and, count, eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contactPoints, conversations, messageAttachments, messages, outbox, practiceAddresses } from '../../src/db/schema';
-import { queueOutbound } from '../../src/services/outbound';
+import { contactPoints, conversations, messageAttachments, messages, outbox, practiceAddresses } from '../../src/platform/db/schema';
+import { queueOutbound } from '../../src/outreach/outbound';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 import { basicAuth, inboundEnv, parsedEmail, postInbound } from '../helpers/email';
 import { CONTENT_TYPE, multipartBody, sendGridSample } from '../fixtures/email/multipart';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

@@ -2,14 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { eq } from 'drizzle-orm';
-import { conversations, messages } from '../../src/db/schema';
-import { queueOutbound } from '../../src/services/outbound';
+import { conversations, messages } from '../../src/platform/db/schema';
+import { queueOutbound } from '../../src/outreach/outbound';
 import { renderTemplate } from '../../templates/index';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundEnv, parsedEmail, postInbound } from '../helpers/email';
 import { createSendGridMock, sendGridError } from '../msw/sendgrid';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 const sendgrid = createSendGridMock();
 const server = setupServer(...sendgrid.handlers);

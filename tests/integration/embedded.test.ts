@@ -1,15 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { DatabaseBusyError, openDatabase } from '../../src/db/client';
-import { practices } from '../../src/db/schema';
-import { createPractice } from '../../src/services/practices';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DatabaseBusyError, openDatabase } from '../../src/platform/db/client';
+import { practices } from '../../src/platform/db/schema';
+import { createPractice } from '../../src/practices/practices';
+import { bareEnv, runCli, spawnCli, spawnEntry } from '../helpers/cli';
+import { freshDatabaseUrl } from '../helpers/harness';
 
-const root = new URL('../..', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const dirs: string[] = [];
 const tempDir = () => {
   const d = mkdtempSync(join(tmpdir(), 'sb-embedded-'));
@@ -18,15 +17,7 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** The environment of a fresh machine: nothing configured. */
-const bareEnv = (dataDir: string, extra: Record<string, string> = {}) => {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, ...extra };
-  return env;
-};
-
-function cli(args: string[], dataDir: string) {
-  return spawnSync(process.execPath, [tsx, 'src/cli.ts', ...args], { cwd: root, env: bareEnv(dataDir), encoding: 'utf8', timeout: 60_000 });
-}
+const cli = (args: string[], dataDir: string) => runCli(args, bareEnv(dataDir));
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -48,8 +39,9 @@ describe('embedded database (PGlite)', () => {
       timeZone: 'America/New_York',
       hours: { weekly: {}, closedDates: [] },
     });
-    // the same directory from another process is refused with a clear reason
-    const busy = cli(['migrate'], dir);
+    // the same directory from another process is refused with a clear reason (the compiled
+    // command as a process: the CLI's spawn smoke test)
+    const busy = spawnCli(['migrate'], bareEnv(dir));
     expect(busy.status).not.toBe(0);
     expect(busy.stderr.trim().split('\n')).toHaveLength(1);
     expect(busy.stderr).toMatch(/in use by process \d+/);
@@ -65,30 +57,26 @@ describe('embedded database (PGlite)', () => {
 });
 
 describe('the switchboard command', () => {
-  it('makes users and tokens: the token alone on the last line, base64url, 32+ characters', () => {
+  it('makes users and tokens: the token alone on the last line, base64url, 32+ characters', async () => {
     const dir = tempDir();
-    expect(cli(['seed', '--demo'], dir).status).toBe(0);
-    const added = cli(['users', 'add', '--email', 'Nurse@Example.com', '--role', 'assistant', '--practice', 'maple-street'], dir);
+    expect((await cli(['seed', '--demo'], dir)).status).toBe(0);
+    const added = await cli(['users', 'add', '--email', 'Nurse@Example.com', '--role', 'assistant', '--practice', 'maple-street'], dir);
     expect(added.status).toBe(0);
     expect(added.stdout).toMatch(/Password: \S{12,}/);
-    const token = cli(['tokens', 'create', '--role', 'portal', '--practice', 'maple-street', '--name', 'portal'], dir);
+    const token = await cli(['tokens', 'create', '--role', 'portal', '--practice', 'maple-street', '--name', 'portal'], dir);
     expect(token.status).toBe(0);
     const last = token.stdout.trim().split('\n').at(-1)!;
     expect(last).toMatch(/^[A-Za-z0-9_-]{32,}$/);
-    const bad = cli(['tokens', 'create', '--role', 'manager', '--name', 'x'], dir);
+    const bad = await cli(['tokens', 'create', '--role', 'manager', '--name', 'x'], dir);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('practice');
-    const unknownPractice = cli(['users', 'add', '--email', 'x@example.com', '--role', 'manager', '--practice', 'nope'], dir);
+    const unknownPractice = await cli(['users', 'add', '--email', 'x@example.com', '--role', 'manager', '--practice', 'nope'], dir);
     expect(unknownPractice.status).not.toBe(0);
     expect(unknownPractice.stderr).toContain('no practice "nope"');
   }, 120_000);
 
-  it('stops on a bad environment with one line naming the variable', () => {
-    const r = spawnSync(process.execPath, [tsx, 'src/cli.ts', 'migrate'], {
-      cwd: root,
-      env: { ...bareEnv(tempDir()), PORT: 'abc' },
-      encoding: 'utf8',
-    });
+  it('stops on a bad environment with one line naming the variable', async () => {
+    const r = await runCli(['migrate'], { ...bareEnv(tempDir()), PORT: 'abc' });
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe('Invalid environment: PORT must be a port number from 1 to 65535');
   }, 60_000);
@@ -99,7 +87,7 @@ describe('npm start on a fresh clone', () => {
     const dir = tempDir();
     const port = await freePort();
     const start = async () => {
-      const child = spawn(process.execPath, [tsx, 'src/server.ts'], { cwd: root, env: bareEnv(dir, { PORT: String(port) }) });
+      const child = spawnEntry('server', bareEnv(dir, { PORT: String(port) }));
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -144,4 +132,24 @@ describe('npm start on a fresh clone', () => {
     second.child.kill('SIGTERM');
     expect(await exited2).toBe(0);
   }, 120_000);
+});
+
+describe('npm run worker', () => {
+  it('starts the BullMQ workers on Postgres and Redis, and stops cleanly on SIGTERM', async (ctx) => {
+    const redisUrl = inject('redisUrl');
+    const databaseUrl = await freshDatabaseUrl();
+    if (!redisUrl || !databaseUrl) return ctx.skip();
+    const child = spawnEntry('worker', bareEnv(tempDir(), { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: `sbt-${inject('runId')}-worker` }));
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => out.includes('workers running') && resolve());
+      child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+    });
+    expect(out).toMatch(/Switchboard workers running \(triage, send/);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
 });

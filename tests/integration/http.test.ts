@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count } from 'drizzle-orm';
-import { auditEvents, practices } from '../../src/db/schema';
+import { auditEvents, practices } from '../../src/platform/db/schema';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 

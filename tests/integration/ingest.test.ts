@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { contactPoints, conversations, messageAttachments, messages, outbox, patients } from '../../src/db/schema';
-import { ingestInbound } from '../../src/services/ingest';
+import { contactPoints, conversations, messageAttachments, messages, outbox, patients } from '../../src/platform/db/schema';
+import { ingestInbound } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import type { InboundMessage } from '../../channels/types';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

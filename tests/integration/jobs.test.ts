@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { BullMqQueue } from '../../src/jobs/bullmq';
-import { InProcessQueue } from '../../src/jobs/in-process';
-import { addToOutbox } from '../../src/jobs/outbox';
-import type { JobContext, JobQueue } from '../../src/jobs/queue';
-import type { JobModule } from '../../src/jobs/registry';
-import { addTriageJob } from '../../src/jobs/triage-job';
-import { messages, conversations, outbox } from '../../src/db/schema';
+import { BullMqQueue } from '../../src/platform/jobs/bullmq';
+import { InProcessQueue } from '../../src/platform/jobs/in-process';
+import { addToOutbox } from '../../src/platform/jobs/outbox';
+import type { JobContext, JobQueue } from '../../src/platform/jobs/queue';
+import type { JobModule } from '../../src/platform/jobs/registry';
+import { addTriageJob } from '../../src/routing/triage-queue';
+import { messages, conversations, outbox } from '../../src/platform/db/schema';
 import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 
@@ -183,7 +183,7 @@ describe.each(availableQueues())('outbox and job handlers on %s', (kind) => {
     await addToOutbox(db, { queue: 'counter', payload: { key: 'later' }, runAt: due });
     await h.drain();
     expect(calls).toHaveLength(0);
-    (h.clock as import('../../src/lib/clock').FakeClock).advance(3_600_000);
+    (h.clock as import('../../src/platform/clock').FakeClock).advance(3_600_000);
     await h.drain();
     expect(calls.map((c) => c.data.key)).toEqual(['later']);
   });
@@ -243,9 +243,9 @@ describe.runIf(availableQueues().includes('bullmq'))('a Redis that forgets', () 
 
       // the reconciler puts it back once it is stale, and a worker runs it
       expect(await h.runtime.deps.relay.reconcile()).toBe(0);
-      (h.clock as import('../../src/lib/clock').FakeClock).advance(120_000);
+      (h.clock as import('../../src/platform/clock').FakeClock).advance(120_000);
       expect(await h.runtime.deps.relay.reconcile()).toBe(1);
-      const { startWorkers } = await import('../../src/jobs/registry');
+      const { startWorkers } = await import('../../src/platform/jobs/registry');
       startWorkers(h.runtime.jobDeps, h.runtime.deps.queue, [counter]);
       await h.drain();
       expect(calls).toEqual(['survivor']);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, contactPoints, conversations, patientMerges, patients } from '../../src/db/schema';
-import { ingestInbound } from '../../src/services/ingest';
+import { auditEvents, contactPoints, conversations, patientMerges, patients } from '../../src/platform/db/schema';
+import { ingestInbound } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 import { inboundEnv, parsedEmail, postInbound } from '../helpers/email';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { eq } from 'drizzle-orm';
-import { auditEvents, messages, practices } from '../../src/db/schema';
-import { queueOutbound } from '../../src/services/outbound';
+import { auditEvents, messages, practices } from '../../src/platform/db/schema';
+import { queueOutbound } from '../../src/outreach/outbound';
 import { PORTAL_DELIVERY_HEADER, PORTAL_SIGNATURE_HEADER, verifyPortalWebhook } from '../../channels/portal/webhook';
 import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
-import type { FakeClock } from '../../src/lib/clock';
+import type { PracticeView } from '../../src/practices/practices';
+import type { FakeClock } from '../../src/platform/clock';
 
 const HOOK = 'https://portal.example.test/hooks/switchboard';
 const SECRET = 'whsec-portal-a-0123456789abcdef';

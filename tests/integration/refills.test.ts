@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, conversations, messages, refillRequests } from '../../src/db/schema';
-import { recordRefillRequest } from '../../src/services/refills';
-import type { FakeClock } from '../../src/lib/clock';
+import { auditEvents, conversations, messages, refillRequests } from '../../src/platform/db/schema';
+import { recordRefillRequest } from '../../src/inbox/refills/refills';
+import type { FakeClock } from '../../src/platform/clock';
 import type { TriageResult } from '../../triage/types';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

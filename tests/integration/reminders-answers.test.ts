@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
-import { conversations, messages, practices, queues, waitlistEntries } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
+import { conversations, messages, practices, queues, waitlistEntries } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundSms, postTwilio } from '../helpers/twilio';
 import { appointmentById, makeAppointment, makePatient, remindersOfAppointment } from '../helpers/reminder-fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;
@@ -41,7 +41,7 @@ async function answer(phone: string, text: string) {
 
 async function lastReply(patientId: string) {
   const [m] = await db()
-    .select({ body: messages.body, meta: messages.meta, status: messages.status })
+    .select({ body: messages.body, meta: messages.meta, purpose: messages.purpose, status: messages.status })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .where(and(eq(conversations.patientId, patientId), eq(messages.direction, 'outbound')))
@@ -67,7 +67,7 @@ describe('answers to reminders', () => {
       const reply = await lastReply(patient.id);
       expect(reply.body).toMatch(c.reply);
       // an answer to the patient's own text is a reply, not outreach: the daily cap does not hold it
-      expect(reply.meta).toMatchObject({ purpose: 'reply' });
+      expect(reply.purpose).toBe('reply');
       expect(reply.status).toBe('simulated');
       if (c.status === 'cancelled') {
         expect((await remindersOfAppointment(db(), appointment.id)).filter((x) => x.status === 'planned')).toHaveLength(0);

@@ -1,9 +1,9 @@
 import { describe, expect, it, inject } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import { messages, practices } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
-import { startWorkers } from '../../src/jobs/registry';
+import { messages, practices } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
+import { startWorkers } from '../../src/platform/jobs/registry';
 import { availableQueues, startHarness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { makeAppointment, makePatient, remindersOfAppointment } from '../helpers/reminder-fixtures';

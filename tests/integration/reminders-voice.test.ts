@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { appointments, practices } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
+import { appointments, practices } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 import { fakeSid, postTwilio } from '../helpers/twilio';
 import { appointmentById, makeAppointment, makePatient, messageById, remindersOfAppointment } from '../helpers/reminder-fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { messages, practices } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
-import { dispatchReminder } from '../../src/jobs/reminder-job';
+import { messages, practices } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
+import { dispatchReminder } from '../../src/scheduling/reminders/reminder-job';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundSms, postTwilio } from '../helpers/twilio';
 import { makeAppointment, makePatient, messageById, moveAppointment, remindersOfAppointment } from '../helpers/reminder-fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, count, eq } from 'drizzle-orm';
-import { auditEvents, conversations, messages, outbox, practices, queues } from '../../src/db/schema';
-import { ingestInbound } from '../../src/services/ingest';
+import { auditEvents, conversations, messages, outbox, practices, queues } from '../../src/platform/db/schema';
+import { ingestInbound } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
-import type { TriageEngine } from '../../src/jobs/triage-job';
+import type { TriageEngine } from '../../src/routing/triage-job';
 import type { TriageResult } from '../../triage/types';
-import type { PracticeView } from '../../src/services/practices';
-import type { FakeClock } from '../../src/lib/clock';
+import type { PracticeView } from '../../src/practices/practices';
+import type { FakeClock } from '../../src/platform/clock';
 
 /** Triage decided by the test: the body names the labels, e.g. "[refill_request/routine] ..." */
 const labelled: TriageEngine = {

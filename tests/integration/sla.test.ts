@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray } from 'drizzle-orm';
-import { auditEvents, conversations, queues, users } from '../../src/db/schema';
-import { startSla } from '../../src/services/sla';
-import { FakeClock } from '../../src/lib/clock';
+import { auditEvents, conversations, queues, users } from '../../src/platform/db/schema';
+import { startSla } from '../../src/inbox/sla';
+import { FakeClock } from '../../src/platform/clock';
 import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, userWithPassword } from '../helpers/fixtures';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, templates } from '../../src/db/schema';
-import { renderForPractice } from '../../src/services/templates';
+import { auditEvents, templates } from '../../src/platform/db/schema';
+import { renderForPractice } from '../../src/outreach/templates';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

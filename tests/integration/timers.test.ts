@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { conversations, practices, users } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
+import { conversations, practices, users } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor, userWithPassword } from '../helpers/fixtures';
 

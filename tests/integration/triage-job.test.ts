@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, conversations, messages } from '../../src/db/schema';
-import { addTriageJob } from '../../src/jobs/triage-job';
-import { exportCorrections } from '../../src/services/triage-corrections';
+import { auditEvents, conversations, messages } from '../../src/platform/db/schema';
+import { addTriageJob } from '../../src/routing/triage-queue';
+import { exportCorrections } from '../../src/routing/triage-corrections';
 import { loadDefaultTriage } from '../../triage/index';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor } from '../helpers/fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;
@@ -72,7 +72,7 @@ describe('a person corrects a label', () => {
 describe('refill requests from triage', () => {
   it('records a structured refill request when a message is triaged as one', async () => {
     const db = h.runtime.deps.db;
-    const { refillRequests } = await import('../../src/db/schema');
+    const { refillRequests } = await import('../../src/platform/db/schema');
     const { message } = await makeConversation(db, p.id, { body: 'please refill my atorvastatin 20 mg, Walgreens on Oak Ave' });
     await addTriageJob(db, message.id, h.clock.now());
     await h.drain();

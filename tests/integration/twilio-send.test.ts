@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupServer } from 'msw/node';
 import { asc, eq } from 'drizzle-orm';
-import { consentEvents, contactPoints, messages, outbox } from '../../src/db/schema';
-import type { FakeClock } from '../../src/lib/clock';
-import { queueOutbound } from '../../src/services/outbound';
-import { recordConsent } from '../../src/services/consent';
+import { consentEvents, contactPoints, messages, outbox } from '../../src/platform/db/schema';
+import type { FakeClock } from '../../src/platform/clock';
+import { queueOutbound } from '../../src/outreach/outbound';
+import { recordConsent } from '../../src/outreach/consent';
 import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 import { createTwilioApiMock } from '../msw/twilio';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const liveEnv = { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789', SEND_MODE: 'live', SMS_RATE_PER_SECOND: '1000' };
@@ -178,7 +178,7 @@ describe('outreach timing and the automated-text cap', () => {
     await h.drain();
     expect((await stored(again.messageId)).status).toBe('queued');
     const all = await db().select().from(messages).where(eq(messages.conversationId, conversation.id)).orderBy(asc(messages.createdAt));
-    expect(all.filter((m) => m.status === 'queued' && (m.meta as { purpose?: string }).purpose === 'outreach')).toHaveLength(4);
+    expect(all.filter((m) => m.status === 'queued' && m.purpose === 'outreach')).toHaveLength(4);
   });
 });
 

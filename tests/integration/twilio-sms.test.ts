@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses } from '../../src/db/schema';
-import { queueOutbound } from '../../src/services/outbound';
-import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/services/webhook-secrets';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses } from '../../src/platform/db/schema';
+import { queueOutbound } from '../../src/outreach/outbound';
+import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/access/webhook-secrets';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 import { PUBLIC, fakeSid, inboundSms, postTwilio } from '../helpers/twilio';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;
@@ -91,7 +91,7 @@ describe('POST /webhooks/twilio/sms', () => {
     expect(unsigned.status).toBe(403);
     // a valid signature over other params (a tampered body)
     const sig = twilio.getExpectedTwilioSignature(
-      (await import('../../src/services/webhook-secrets')).twilioWebhookToken(h.env),
+      (await import('../../src/access/webhook-secrets')).twilioWebhookToken(h.env),
       `${PUBLIC}/webhooks/twilio/sms`,
       { ...forged, Body: 'original' },
     );
@@ -285,8 +285,8 @@ describe('POST /webhooks/twilio/sms/status', () => {
 
 describe('simulate command', () => {
   it('plays signed traffic the server accepts with the local token, duplicates included', async () => {
-    const { runSimulate } = await import('../../src/cli/simulate');
-    const { twilioWebhookToken } = await import('../../src/services/webhook-secrets');
+    const { runSimulate } = await import('../../src/app/cli/simulate');
+    const { twilioWebhookToken } = await import('../../src/access/webhook-secrets');
     const before = (await db().select().from(messages)).length;
     const result = await runSimulate({
       target: 'http://internal:3000',

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupServer } from 'msw/node';
 import { and, asc, eq } from 'drizzle-orm';
-import { calls, contactPoints, messageAttachments, messages, outbox, patients, practices, recordings } from '../../src/db/schema';
-import type { FakeClock } from '../../src/lib/clock';
-import { recordConsent } from '../../src/services/consent';
+import { calls, contactPoints, messageAttachments, messages, outbox, patients, practices, recordings } from '../../src/platform/db/schema';
+import type { FakeClock } from '../../src/platform/clock';
+import { recordConsent } from '../../src/outreach/consent';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 import { PUBLIC, fakeSid, postTwilio } from '../helpers/twilio';
 import { createTwilioApiMock } from '../msw/twilio';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const SPANISH_SERVICE = 'GA0123456789abcdef0123456789abcdef';

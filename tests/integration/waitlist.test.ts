@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
-import { appointments, conversations, messages, practices, waitlistEntries, waitlistOffers } from '../../src/db/schema';
-import { FakeClock } from '../../src/lib/clock';
-import { acceptOffer } from '../../src/services/waitlist';
-import { cancelAppointment } from '../../src/services/appointment-answers';
+import { appointments, conversations, messages, practices, waitlistEntries, waitlistOffers } from '../../src/platform/db/schema';
+import { FakeClock } from '../../src/platform/clock';
+import { acceptOffer } from '../../src/scheduling/waitlist/waitlist';
+import { cancelAppointment } from '../../src/scheduling/appointment-answers';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundSms, postTwilio } from '../helpers/twilio';
 import { makeAppointment, makePatient } from '../helpers/reminder-fixtures';
-import type { PracticeView } from '../../src/services/practices';
+import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
 let p: PracticeView;

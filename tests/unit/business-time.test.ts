@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMinutes } from '../../src/lib/business-time';
-import type { BusinessHours } from '../../src/db/schema';
+import { addBusinessMinutes } from '../../src/platform/time';
+import type { BusinessHours } from '../../src/platform/db/schema';
 
 const weekdays9to5: BusinessHours = {
   weekly: { mon: [{ open: '09:00', close: '17:00' }], tue: [{ open: '09:00', close: '17:00' }], wed: [{ open: '09:00', close: '12:00' }, { open: '13:00', close: '17:00' }], thu: [{ open: '09:00', close: '17:00' }], fri: [{ open: '09:00', close: '17:00' }] },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, parseEnv } from '../../src/env';
+import { EnvError, parseEnv } from '../../src/platform/env';
 
 describe('environment', () => {
   it('needs nothing: embedded database, in-process jobs, simulated sends', () => {

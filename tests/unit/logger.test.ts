@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, scrub } from '../../src/lib/logger';
+import { createLogger, scrub } from '../../src/platform/logger';
 
 function capture() {
   const lines: string[] = [];

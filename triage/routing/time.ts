@@ -1,62 +1,20 @@
-// Wall-clock arithmetic in a practice's time zone, from Intl alone (no clock read here:
-// `now` always comes from the caller).
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function format(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    // throws RangeError on an unknown zone; callers decide what that means
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
-
-interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function wallClock(at: Date, timeZone: string): WallClock {
-  const parts: Record<string, number> = {};
-  for (const p of format(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!,
-  };
-}
-
-function offsetMs(at: Date, timeZone: string): number {
-  const w = wallClock(at, timeZone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
-}
+// Wall-clock arithmetic in a practice's time zone through @date-fns/tz (the same library
+// src/platform/time.ts rests on; triage imports nothing of ours). No clock read here: `now`
+// always comes from the caller.
+import { TZDate } from '@date-fns/tz';
 
 /** The instant a wall-clock time happens in a zone (the later reading in a DST gap). */
 function zonedToInstant(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  let t = asUtc - offsetMs(new Date(asUtc), timeZone);
-  const second = offsetMs(new Date(t), timeZone);
-  if (asUtc - second !== t) t = asUtc - second;
-  return new Date(t);
+  const d = new TZDate(year, month - 1, day, hour, minute, 0, 0, timeZone);
+  // an unknown zone is the caller's to handle, as Intl would say it
+  if (Number.isNaN(d.getTime())) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
+  return new Date(d.getTime());
+}
+
+function wallClock(at: Date, timeZone: string) {
+  const d = new TZDate(at.getTime(), timeZone);
+  if (Number.isNaN(d.getHours())) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
+  return { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate() };
 }
 
 /** The next time the practice's clocks show HH:MM strictly after `now`. */

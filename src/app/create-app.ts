@@ -1,0 +1,136 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { AppError } from '../platform/errors';
+import { authenticate } from '../http/auth';
+import type { AppDeps, AppEnv } from '../http/context';
+import { describeZodError, errorBody, handleError } from '../http/errors';
+import { appointmentRoutes } from '../scheduling/appointment-routes';
+import { consoleRoutes } from '../console/routes';
+import { conversationActionRoutes, conversationRoutes } from '../inbox/conversation-routes';
+import { messageRoutes } from '../routing/message-routes';
+import { patientRoutes } from '../patients/patient-routes';
+import { peopleRoutes } from '../staff/people-routes';
+import { portalRoutes } from '../intake/portal/portal-routes';
+import { practiceRoutes } from '../practices/practice-routes';
+import { queueRoutes } from '../inbox/queue-routes';
+import { refillRoutes } from '../inbox/refills/refill-routes';
+import { reminderRoutes } from '../scheduling/reminders/reminder-routes';
+import { twilioVoiceReminderRoutes } from '../scheduling/reminders/voice-reminder-routes';
+import { ruleRoutes } from '../routing/rule-routes';
+import { sendgridRoutes } from '../intake/email/sendgrid-routes';
+import { sessionRoutes } from '../staff/session-routes';
+import { systemRoutes } from '../http/system-routes';
+import { templateRoutes } from '../outreach/template-routes';
+import { twilioSmsRoutes } from '../intake/sms/twilio-sms-routes';
+import { twilioVoiceRoutes } from '../intake/voice/twilio-voice-routes';
+
+const MB = 1024 * 1024;
+
+/**
+ * Body limits per route, sized for who posts there: SendGrid's Inbound Parse posts up to
+ * 30 MB; Twilio's form posts are a few KB; our JSON APIs take far less.
+ */
+export const bodyLimits: { prefix: string; maxBytes: number }[] = [
+  { prefix: '/webhooks/sendgrid/inbound', maxBytes: 31 * MB },
+  { prefix: '/webhooks/sendgrid/events', maxBytes: 5 * MB },
+  { prefix: '/webhooks/twilio/', maxBytes: 64 * 1024 },
+  { prefix: '/api/v1/portal/', maxBytes: 2 * MB },
+  { prefix: '/api/v1/imports/', maxBytes: 20 * MB },
+  { prefix: '/api/v1/', maxBytes: 256 * 1024 },
+  { prefix: '/', maxBytes: 64 * 1024 },
+];
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    // a request that fails its schema gets 400 with the field named, from the same zod schema the docs show
+    defaultHook: (result) => {
+      if (!result.success) throw new AppError('validation_failed', describeZodError(result.error));
+    },
+  });
+
+  app.use('*', requestId({ limitLength: 64 }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    c.set('principal', null);
+    const started = performance.now();
+    await next();
+    // ids and shapes only: never bodies, query strings (they may hold search text), names or numbers
+    deps.log.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.routePath === '/*' ? c.req.path : c.req.routePath,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        tokenId: c.get('principal')?.tokenId ?? undefined,
+        userId: c.get('principal')?.userId ?? undefined,
+      },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: deps.env.PUBLIC_BASE_URL.startsWith('https://') ? 'max-age=63072000; includeSubDomains' : false,
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const limit = bodyLimits.find((l) => c.req.path.startsWith(l.prefix))!;
+    return bodyLimit({
+      maxSize: limit.maxBytes,
+      onError: (c2) =>
+        c2.json(errorBody(c2 as never, 'payload_too_large', `the body is larger than this route takes (${limit.maxBytes} bytes)`), 413),
+    })(c, next);
+  });
+  app.use('/api/v1/*', authenticate());
+
+  systemRoutes(app);
+  sessionRoutes(app);
+  consoleRoutes(app);
+  practiceRoutes(app);
+  queueRoutes(app);
+  templateRoutes(app);
+  refillRoutes(app);
+  reminderRoutes(app);
+  ruleRoutes(app);
+  conversationRoutes(app);
+  conversationActionRoutes(app);
+  messageRoutes(app);
+  peopleRoutes(app);
+  sendgridRoutes(app);
+  portalRoutes(app);
+  patientRoutes(app);
+  appointmentRoutes(app);
+  twilioSmsRoutes(app);
+  twilioVoiceReminderRoutes(app);
+  twilioVoiceRoutes(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });
+  app.doc31('/api/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchboard API',
+      version: '1.0.0',
+      description:
+        'Patient communication and triage hub. Authenticate with `Authorization: Bearer <token>` (make one with `npm run cli -- tokens create`), or the console session cookie plus `X-CSRF-Token` on changes.',
+    },
+  });
+
+  app.notFound((c) => c.json(errorBody(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(handleError);
+  return app;
+}

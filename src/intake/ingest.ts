@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../platform/db/client';
+import { rowsOf } from '../platform/jobs/outbox';
+import type { ContactKind } from '../platform/db/schema';
+import type { InboundMessage } from '../../channels/types';
+import type { Principal } from '../access/principal';
+import { auditActions, type AuditAction } from '../access/audit';
+
+export interface IngestOptions {
+  practiceId: string;
+  receivedAt: Date;
+  requestId?: string | null;
+  /** a conversation found by threading (email headers, portal thread) */
+  conversationId?: string | null;
+  /** what the channel knows of a new patient (portal) */
+  patient?: { firstName?: string | null; lastName?: string | null; dateOfBirth?: string | null; portalId?: string | null; language?: 'en' | 'es' };
+  /** false for messages that need no triage (a missed call with no words) */
+  triage?: boolean;
+  /** a resolved conversation is reopened by a new message within this many days; older ones start anew */
+  reopenDays?: number;
+  /** the portal's thread id: a new one opens a new conversation */
+  portalThreadId?: string | null;
+  /** other contacts the sender gave (a portal message's phone and email): they find and join the patient */
+  extraContacts?: { kind: ContactKind; value: string }[];
+  /** the token that posted it (portal): audited in the same statement */
+  audit?: { principal: Principal; action: AuditAction };
+}
+
+export interface IngestResult {
+  messageId: string;
+  conversationId: string;
+  patientId: string;
+  contactPointId: string;
+  /** the provider sent this message before: nothing was written */
+  duplicate: boolean;
+  newPatient: boolean;
+}
+
+/**
+ * The one argument of sb_ingest_inbound (migrations/functions/sb_ingest_inbound.sql): every
+ * field the function reads, by name. Checked here, so a field the SQL expects and the code
+ * forgot fails in a test rather than storing a half message.
+ */
+export const IngestRecordSchema = z.strictObject({
+  practiceId: z.uuid(),
+  contactKind: z.enum(['phone', 'email', 'portal']),
+  contactValue: z.string().min(1),
+  channel: z.enum(['sms', 'voice', 'email', 'portal']),
+  providerId: z.string().min(1),
+  from: z.string(),
+  to: z.string(),
+  subject: z.string().nullable(),
+  body: z.string(),
+  originalBody: z.string().nullable(),
+  meta: z.record(z.string(), z.unknown()),
+  attachments: z.array(
+    z.strictObject({
+      name: z.string().nullable(),
+      contentType: z.string(),
+      size: z.number().int().nonnegative().nullable(),
+      url: z.string().nullable(),
+      /** base64 */
+      content: z.string().nullable(),
+    }),
+  ),
+  receivedAt: z.iso.datetime({ offset: true }),
+  conversationId: z.uuid().nullable(),
+  patient: z.strictObject({
+    firstName: z.string().nullable().optional(),
+    lastName: z.string().nullable().optional(),
+    dateOfBirth: z.string().nullable().optional(),
+    portalId: z.string().nullable().optional(),
+    language: z.enum(['en', 'es']).optional(),
+  }),
+  /** the triage job's payload (the message id is added in SQL); null: no triage */
+  jobPayload: z.strictObject({ requestId: z.string().nullable() }).nullable(),
+  reopenDays: z.number().int().min(0).max(3650),
+  /** email threading: In-Reply-To first, then References newest first */
+  threadRefs: z.array(z.string()),
+  replyToken: z.string().nullable(),
+  portalThreadId: z.string().nullable(),
+  extraContacts: z.array(z.strictObject({ kind: z.enum(['phone', 'email', 'portal']), value: z.string().min(1) })),
+  audit: z
+    .strictObject({
+      actorType: z.string(),
+      actorUserId: z.string().nullable(),
+      actorTokenId: z.string().nullable(),
+      action: z.enum(auditActions),
+      requestId: z.string().nullable(),
+    })
+    .nullable(),
+});
+export type IngestRecord = z.infer<typeof IngestRecordSchema>;
+
+/** The record sb_ingest_inbound takes, for one message. */
+export function ingestRecord(message: InboundMessage, opts: IngestOptions): IngestRecord {
+  const threading = message.threading;
+  const refs = [threading?.inReplyTo, ...[...(threading?.references ?? [])].reverse()].filter((r): r is string => Boolean(r));
+  return IngestRecordSchema.parse({
+    practiceId: opts.practiceId,
+    contactKind: message.from.kind,
+    contactValue: message.from.value,
+    channel: message.channel,
+    providerId: message.providerId,
+    from: message.from.value,
+    to: message.to,
+    subject: message.subject ?? null,
+    body: message.body,
+    originalBody: message.originalBody ?? null,
+    meta: message.meta ?? {},
+    attachments: message.attachments.map((a) => ({
+      name: a.name,
+      contentType: a.contentType,
+      size: a.size ?? a.content?.byteLength ?? null,
+      url: a.url ?? null,
+      content: a.content ? Buffer.from(a.content).toString('base64') : null,
+    })),
+    receivedAt: opts.receivedAt.toISOString(),
+    conversationId: opts.conversationId ?? null,
+    patient: opts.patient ?? {},
+    jobPayload: opts.triage === false ? null : { requestId: opts.requestId ?? null },
+    reopenDays: opts.reopenDays ?? 7,
+    threadRefs: [...new Set(refs)],
+    replyToken: threading?.replyToken ?? null,
+    portalThreadId: opts.portalThreadId ?? null,
+    extraContacts: opts.extraContacts ?? [],
+    audit: opts.audit
+      ? {
+          actorType: opts.audit.principal.kind,
+          actorUserId: opts.audit.principal.userId,
+          actorTokenId: opts.audit.principal.tokenId,
+          action: opts.audit.action,
+          requestId: opts.requestId ?? null,
+        }
+      : null,
+  });
+}
+
+/**
+ * Stores an inbound message in one round trip to Postgres (sb_ingest_inbound): patient,
+ * contact point, conversation, message, attachments, triage outbox row.
+ */
+export async function ingestInbound(db: Db, message: InboundMessage, opts: IngestOptions): Promise<IngestResult> {
+  const record = ingestRecord(message, opts);
+  const result = await db.execute(sql`select * from sb_ingest_inbound(${JSON.stringify(record)}::jsonb)`);
+  const [row] = rowsOf<{
+    message_id: string;
+    conversation_id: string;
+    patient_id: string;
+    contact_point_id: string;
+    duplicate: boolean;
+    new_patient: boolean;
+  }>(result);
+  if (!row) throw new Error('sb_ingest_inbound returned no row');
+  return {
+    messageId: row.message_id,
+    conversationId: row.conversation_id,
+    patientId: row.patient_id,
+    contactPointId: row.contact_point_id,
+    duplicate: row.duplicate,
+    newPatient: row.new_patient,
+  };
+}

@@ -1,0 +1,57 @@
+import { parseTwilioSms } from '../../../channels/sms/parse';
+import { parseTwilioStatusCallback } from '../../../channels/sms/status';
+import { emptyMessagingResponse, messagingReply } from '../../../channels/sms/twiml';
+import { AppError } from '../../platform/errors';
+import { practiceByAddress } from '../../practices/practices';
+import { applySmsStatus, receiveSms } from './sms-inbound';
+import type { App } from '../../http/context';
+import { channelInputToAppError, twiml, verifiedTwilioParams } from '../../http/twilio-webhook';
+
+/**
+ * Twilio's SMS/MMS webhooks. Answers within milliseconds: the message and its triage job
+ * are stored in one round trip, replies go out through the send job.
+ *
+ * A `To` number no active practice owns is answered 404 `not_found` and nothing is stored:
+ * it is a configuration mistake (a Twilio number pointed here but not added to a practice),
+ * and a 4xx shows in Twilio's debugger without Twilio retrying it.
+ */
+export function twilioSmsRoutes(app: App) {
+  app.post('/webhooks/twilio/sms', async (c) => {
+    const deps = c.get('deps');
+    const params = await verifiedTwilioParams(c);
+    const now = deps.clock.now();
+    let message;
+    try {
+      message = parseTwilioSms(params, now);
+    } catch (err) {
+      channelInputToAppError(err);
+    }
+    const practice = await practiceByAddress(deps.db, 'phone', message.to);
+    if (!practice) {
+      deps.log.warn({ requestId: c.get('requestId'), messageSid: message.providerId }, 'sms to a number no practice owns');
+      throw new AppError('not_found', 'no active practice has this number');
+    }
+    const result = await receiveSms(deps.db, message, { practice, receivedAt: now, requestId: c.get('requestId') });
+    if (!result.duplicate && !result.keyword) deps.relay.nudge();
+    deps.log.info(
+      { requestId: c.get('requestId'), messageId: result.messageId, conversationId: result.conversationId, duplicate: result.duplicate, keyword: result.keyword?.kind },
+      'sms received',
+    );
+    return twiml(c, result.reply ? messagingReply(result.reply) : emptyMessagingResponse());
+  });
+
+  app.post('/webhooks/twilio/sms/status', async (c) => {
+    const deps = c.get('deps');
+    const params = await verifiedTwilioParams(c);
+    let update;
+    try {
+      update = parseTwilioStatusCallback(params);
+    } catch (err) {
+      channelInputToAppError(err);
+    }
+    const r = await applySmsStatus(deps.db, update, deps.clock.now());
+    // an unknown MessageSid (sent by another system on this account) is acknowledged, not retried
+    if (!r.found) deps.log.info({ requestId: c.get('requestId'), messageSid: update.providerId }, 'status callback for an unknown message');
+    return c.body(null, 204);
+  });
+}

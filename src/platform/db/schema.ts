@@ -1,0 +1,707 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Channel, Intent, TriageResult, Urgency } from '../../../triage/types';
+import type { MessageMeta, OutboundPurpose } from './message-meta';
+import type { PracticeSettings } from './practice-settings';
+
+// Status-like columns are text with a TypeScript union rather than Postgres enums:
+// adding a value to an enum type cannot be used in the transaction that adds it,
+// which makes later migrations awkward, and the unions are checked by the compiler.
+
+const id = () => uuid().primaryKey().defaultRandom();
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const tz = () => timestamp({ withTimezone: true });
+
+export type Role = 'admin' | 'manager' | 'assistant';
+export type TokenRole = Role | 'portal';
+export type Presence = 'available' | 'away' | 'offline';
+export type ContactKind = 'phone' | 'email' | 'portal';
+export type ConsentPurpose = 'sms' | 'email' | 'voice';
+export type ConsentState = 'unknown' | 'granted' | 'revoked';
+export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
+export type MessageDirection = 'inbound' | 'outbound';
+export type MessageKind = 'message' | 'note' | 'event';
+export type AuthorType = 'patient' | 'user' | 'automation' | 'system';
+export type DeliveryStatus =
+  | 'received'
+  | 'pending'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'refused'
+  | 'simulated';
+export type AppointmentStatus = 'booked' | 'confirmed' | 'cancelled' | 'checked_in' | 'no_show';
+export type ReminderStatus = 'planned' | 'queued' | 'sent' | 'delivered' | 'failed' | 'skipped' | 'cancelled';
+export type OutboxStatus = 'pending' | 'enqueued' | 'done' | 'dead';
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface BusinessHours {
+  /** weekday -> open intervals in the practice's local time, "HH:MM" (24 h) */
+  weekly: Partial<Record<Weekday, { open: string; close: string }[]>>;
+  /** local dates (YYYY-MM-DD) the practice is closed */
+  closedDates: string[];
+}
+
+export const practices = pgTable('practices', {
+  id: id(),
+  slug: text().notNull().unique(),
+  name: text().notNull(),
+  timeZone: text().notNull(),
+  hours: jsonb().$type<BusinessHours>().notNull(),
+  mainPhone: text(),
+  address: text(),
+  fax: text(),
+  website: text(),
+  portalUrl: text(),
+  onCallPhone: text(),
+  onCallEmail: text(),
+  afterHoursMessage: text(),
+  portalWebhookUrl: text(),
+  portalWebhookSecret: text(),
+  settings: jsonb().$type<PracticeSettings>().notNull().default({}),
+  active: boolean().notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Numbers and inbound addresses of a practice; the `To` of an inbound message picks the practice. */
+export const practiceAddresses = pgTable(
+  'practice_addresses',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    kind: text().$type<'phone' | 'email'>().notNull(),
+    value: text().notNull(),
+    sms: boolean().notNull().default(false),
+    voice: boolean().notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('practice_addresses_kind_value').on(t.kind, t.value), index().on(t.practiceId)],
+);
+
+export const users = pgTable('users', {
+  id: id(),
+  email: text().notNull().unique(),
+  name: text(),
+  passwordHash: text(),
+  role: text().$type<Role>().notNull(),
+  active: boolean().notNull().default(true),
+  presence: text().$type<Presence>().notNull().default('offline'),
+  capacity: integer().notNull().default(10),
+  skills: jsonb().$type<{ languages: string[]; tasks: string[] }>().notNull().default({ languages: ['en'], tasks: [] }),
+  lastSeenAt: tz(),
+  deactivatedAt: tz(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const practiceGrants = pgTable(
+  'practice_grants',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.practiceId] }), index().on(t.practiceId)],
+);
+
+export const queues = pgTable(
+  'queues',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    key: text().notNull(),
+    name: text().notNull(),
+    /** emergencies and urgent messages go to the practice's urgent queue */
+    urgent: boolean().notNull().default(false),
+    playbook: jsonb().$type<{ items: { key: string; label: string; entity?: string }[] }>(),
+    sla: jsonb().$type<Record<string, { firstResponseMinutes?: number; resolutionMinutes?: number; businessHours?: boolean }>>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('queues_practice_key').on(t.practiceId, t.key)],
+);
+
+export const queueGrants = pgTable(
+  'queue_grants',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    queueId: uuid()
+      .notNull()
+      .references(() => queues.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.queueId] }), index().on(t.queueId)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha-256 of the cookie value; the cookie itself is never stored */
+    id: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    csrfToken: text().notNull(),
+    expiresAt: tz().notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: tz(),
+  },
+  (t) => [index().on(t.userId)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: id(),
+    name: text().notNull(),
+    /** sha-256 of the token; the token is shown once when made */
+    tokenHash: text().notNull().unique(),
+    role: text().$type<TokenRole>().notNull(),
+    /** null: every practice (admins only) */
+    practiceId: uuid().references(() => practices.id, { onDelete: 'cascade' }),
+    userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
+    createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    lastUsedAt: tz(),
+    revokedAt: tz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.practiceId)],
+);
+
+export const patients = pgTable(
+  'patients',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    firstName: text(),
+    lastName: text(),
+    dateOfBirth: date({ mode: 'string' }),
+    language: text().$type<'en' | 'es'>().notNull().default('en'),
+    /** IANA zone; the practice's when null */
+    timeZone: text(),
+    preferredChannel: text().$type<'sms' | 'email' | 'voice'>(),
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    portalId: text(),
+    /** set when this record was merged into another; the merge can be undone */
+    mergedIntoId: uuid(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index().on(t.practiceId, t.lastName, t.firstName),
+    uniqueIndex('patients_practice_portal').on(t.practiceId, t.portalId),
+  ],
+);
+
+export const contactPoints = pgTable(
+  'contact_points',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    kind: text().$type<ContactKind>().notNull(),
+    /** E.164 for phones, lowercased for emails, the portal's id for portal */
+    value: text().notNull(),
+    /** current consent per purpose, kept in step with the ledger in the same transaction */
+    smsConsent: text().$type<ConsentState>().notNull().default('unknown'),
+    emailConsent: text().$type<ConsentState>().notNull().default('unknown'),
+    undeliverable: boolean().notNull().default(false),
+    canReceiveSms: boolean(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('contact_points_practice_kind_value').on(t.practiceId, t.kind, t.value), index().on(t.patientId)],
+);
+
+/** Append-only: each change of consent with its source. */
+export const consentEvents = pgTable(
+  'consent_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    contactPointId: uuid()
+      .notNull()
+      .references(() => contactPoints.id, { onDelete: 'cascade' }),
+    purpose: text().$type<ConsentPurpose>().notNull(),
+    state: text().$type<'granted' | 'revoked'>().notNull(),
+    /** e.g. sms_keyword, twilio_error_21610, sendgrid_unsubscribe, api, import, console */
+    source: text().notNull(),
+    detail: text(),
+    messageId: uuid(),
+    actorUserId: uuid(),
+    actorTokenId: uuid(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.contactPointId, t.purpose, t.createdAt)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    channel: text().$type<Channel>().notNull(),
+    status: text().$type<ConversationStatus>().notNull().default('open'),
+    subject: text(),
+    queueId: uuid().references(() => queues.id, { onDelete: 'set null' }),
+    assigneeId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    intent: text().$type<Intent>(),
+    urgency: text().$type<Urgency>(),
+    confidence: real(),
+    needsHuman: boolean().notNull().default(false),
+    priority: integer().notNull().default(0),
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * token in the reply-to address of outbound email, so replies thread back; every
+     * conversation gets one when it is made, so sending never has to write it first
+     */
+    replyToken: text()
+      .unique()
+      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
+    portalThreadId: text(),
+    snoozedUntil: tz(),
+    slaDueAt: tz(),
+    firstResponseAt: tz(),
+    lastMessageAt: tz().notNull().defaultNow(),
+    lastInboundAt: tz(),
+    lastOutboundAt: tz(),
+    resolvedAt: tz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // the inbox: open conversations of a practice by last activity, by queue, by assignee
+    index('conversations_inbox').on(t.practiceId, t.status, t.lastMessageAt.desc(), t.id.desc()),
+    index('conversations_inbox_queue').on(t.practiceId, t.queueId, t.status, t.lastMessageAt.desc()),
+    index('conversations_inbox_assignee').on(t.assigneeId, t.status, t.lastMessageAt.desc()),
+    index('conversations_practice_activity').on(t.practiceId, t.lastMessageAt.desc(), t.id.desc()),
+    index().on(t.patientId),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    direction: text().$type<MessageDirection>().notNull(),
+    kind: text().$type<MessageKind>().notNull().default('message'),
+    channel: text().$type<Channel>().notNull(),
+    /** MessageSid, Message-ID, RecordingSid, portal messageId; unique per channel */
+    providerId: text(),
+    /** for outbound: makes the send job idempotent */
+    idempotencyKey: text().unique(),
+    contactPointId: uuid().references(() => contactPoints.id, { onDelete: 'set null' }),
+    fromAddress: text(),
+    toAddress: text(),
+    subject: text(),
+    body: text().notNull(),
+    /** the full original (e.g. email with quoted history) when body was trimmed */
+    originalBody: text(),
+    status: text().$type<DeliveryStatus>().notNull(),
+    errorCode: text(),
+    errorMessage: text(),
+    authorType: text().$type<AuthorType>().notNull(),
+    authorUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    triage: jsonb().$type<TriageResult>(),
+    /** why an outbound message went out (null for inbound) */
+    purpose: text().$type<OutboundPurpose>(),
+    meta: jsonb().$type<MessageMeta>().notNull().default({}),
+    sentAt: tz(),
+    deliveredAt: tz(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('messages_channel_provider_id').on(t.channel, t.providerId),
+    index().on(t.conversationId, t.createdAt),
+    index().on(t.practiceId, t.createdAt),
+  ],
+);
+
+export const messageAttachments = pgTable(
+  'message_attachments',
+  {
+    id: id(),
+    messageId: uuid()
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    name: text(),
+    contentType: text().notNull(),
+    size: integer(),
+    /** provider link (Twilio media); fetching needs the account's credentials */
+    url: text(),
+    /** inline content (email attachments) */
+    content: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.messageId)],
+);
+
+export const calls = pgTable(
+  'calls',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    callSid: text().notNull().unique(),
+    direction: text().$type<'inbound' | 'outbound'>().notNull(),
+    fromNumber: text().notNull(),
+    toNumber: text().notNull(),
+    patientId: uuid().references(() => patients.id, { onDelete: 'set null' }),
+    conversationId: uuid().references(() => conversations.id, { onDelete: 'set null' }),
+    status: text().notNull(),
+    outcome: text().$type<'answered' | 'missed' | 'voicemail' | 'forwarded'>(),
+    menuChoice: text(),
+    language: text(),
+    inHours: boolean(),
+    durationSeconds: integer(),
+    startedAt: tz(),
+    endedAt: tz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.practiceId, t.createdAt)],
+);
+
+export const recordings = pgTable('recordings', {
+  id: id(),
+  callId: uuid().references(() => calls.id, { onDelete: 'cascade' }),
+  recordingSid: text().notNull().unique(),
+  url: text().notNull(),
+  durationSeconds: integer(),
+  transcriptionStatus: text(),
+  transcript: text(),
+  messageId: uuid().references(() => messages.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+});
+
+/** Each change to a practice's rules is a new version; the newest active one is live. */
+export const routingRuleSets = pgTable(
+  'routing_rule_sets',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    version: integer().notNull(),
+    rules: jsonb().$type<unknown[]>().notNull(),
+    note: text(),
+    createdById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('routing_rule_sets_practice_version').on(t.practiceId, t.version)],
+);
+
+/** Practice overrides of the file templates in templates/. */
+export const templates = pgTable(
+  'templates',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    key: text().notNull(),
+    language: text().$type<'en' | 'es'>().notNull(),
+    channel: text().$type<Channel>().notNull(),
+    subject: text(),
+    body: text().notNull(),
+    updatedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('templates_practice_key_lang_channel').on(t.practiceId, t.key, t.language, t.channel)],
+);
+
+export type RefillStatus = 'pending' | 'approved' | 'denied';
+
+/** A refill request taken from a triaged message; a clinician (manager or admin) approves or denies it. */
+export const refillRequests = pgTable(
+  'refill_requests',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** the inbound message it was taken from: one request per message */
+    messageId: uuid()
+      .notNull()
+      .unique()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    medication: text(),
+    strength: text(),
+    pharmacy: text(),
+    status: text().$type<RefillStatus>().notNull().default('pending'),
+    decidedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: tz(),
+    note: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.practiceId, t.status, t.createdAt), index().on(t.conversationId)],
+);
+
+export const appointments = pgTable(
+  'appointments',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    externalId: text().notNull(),
+    startsAt: tz().notNull(),
+    durationMinutes: integer().notNull(),
+    type: text(),
+    provider: text(),
+    status: text().$type<AppointmentStatus>().notNull().default('booked'),
+    source: text().$type<'api' | 'csv' | 'fhir' | 'waitlist'>().notNull().default('api'),
+    confirmedAt: tz(),
+    cancelledAt: tz(),
+    /** free slots offered to the patient after they answered R (ISO instants, numbered from 1) */
+    rescheduleOptions: jsonb().$type<string[]>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('appointments_practice_external').on(t.practiceId, t.externalId),
+    index().on(t.practiceId, t.startsAt),
+    index().on(t.patientId, t.startsAt),
+  ],
+);
+
+export const reminders = pgTable(
+  'reminders',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    appointmentId: uuid()
+      .notNull()
+      .references(() => appointments.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    channel: text().$type<'sms' | 'email' | 'voice'>().notNull(),
+    offsetMinutes: integer().notNull(),
+    dueAt: tz().notNull(),
+    status: text().$type<ReminderStatus>().notNull().default('planned'),
+    skipReason: text(),
+    messageId: uuid().references(() => messages.id, { onDelete: 'set null' }),
+    sentAt: tz(),
+    /** the appointment time this reminder was planned for: a move makes it stale */
+    appointmentStartsAt: tz(),
+    /** the patient's answer to this reminder (C/X/R, or 1/2/3 on a call) */
+    answer: text().$type<'confirm' | 'cancel' | 'reschedule'>(),
+    answeredAt: tz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index().on(t.status, t.dueAt),
+    index().on(t.appointmentId),
+    index().on(t.patientId, t.sentAt),
+    index().on(t.messageId),
+  ],
+);
+
+export const waitlistEntries = pgTable(
+  'waitlist_entries',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    provider: text(),
+    type: text(),
+    priority: integer().notNull().default(0),
+    status: text().$type<'waiting' | 'offered' | 'booked' | 'removed'>().notNull().default('waiting'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.practiceId, t.status, t.priority)],
+);
+
+export const waitlistOffers = pgTable(
+  'waitlist_offers',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    waitlistEntryId: uuid()
+      .notNull()
+      .references(() => waitlistEntries.id, { onDelete: 'cascade' }),
+    /** the cancelled appointment whose slot is offered */
+    slotAppointmentId: uuid()
+      .notNull()
+      .references(() => appointments.id, { onDelete: 'cascade' }),
+    status: text().$type<'offered' | 'accepted' | 'taken' | 'expired' | 'declined'>().notNull().default('offered'),
+    expiresAt: tz().notNull(),
+    messageId: uuid().references(() => messages.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index().on(t.slotAppointmentId, t.status),
+    // a freed slot goes to one patient: the database refuses a second accepted offer
+    uniqueIndex('waitlist_offers_one_accepted').on(t.slotAppointmentId).where(sql`status = 'accepted'`),
+    uniqueIndex('waitlist_offers_entry_slot').on(t.waitlistEntryId, t.slotAppointmentId),
+    index().on(t.status, t.expiresAt),
+  ],
+);
+
+export interface PatientMergeMoved {
+  conversations: string[];
+  contactPoints: string[];
+  appointments: string[];
+  reminders: string[];
+  waitlistEntries: string[];
+  calls: string[];
+}
+
+/** SendGrid event ids already applied: a re-posted batch changes nothing twice. */
+export const sendgridEvents = pgTable(
+  'sendgrid_events',
+  {
+    sgEventId: text().primaryKey(),
+    event: text().notNull(),
+    messageId: uuid(),
+    receivedAt: createdAt(),
+  },
+  (t) => [index().on(t.receivedAt)],
+);
+
+/**
+ * A merge of one patient record into another, with what moved, so it can be undone: the
+ * rows listed in `moved` go back to the merged record unless they were moved again since.
+ */
+export const patientMerges = pgTable(
+  'patient_merges',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    /** the record merged away (its mergedIntoId points at intoId) */
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    intoId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    moved: jsonb()
+      .$type<PatientMergeMoved>()
+      .notNull(),
+    mergedById: uuid(),
+    mergedByTokenId: uuid(),
+    undoneAt: tz(),
+    undoneById: uuid(),
+    undoneByTokenId: uuid(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.patientId, t.createdAt), index().on(t.intoId)],
+);
+
+/** Every read or change of patient data by a person or token, written in the same transaction. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    practiceId: uuid(),
+    actorType: text().$type<'user' | 'token' | 'system'>().notNull(),
+    actorUserId: uuid(),
+    actorTokenId: uuid(),
+    action: text().notNull(),
+    subjectType: text().notNull(),
+    subjectId: text(),
+    patientId: uuid(),
+    requestId: text(),
+    detail: jsonb().$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index().on(t.practiceId, t.createdAt), index().on(t.patientId, t.createdAt), index().on(t.subjectType, t.subjectId)],
+);
+
+/**
+ * The transactional outbox: every job that matters is first a row here, written in the
+ * transaction that caused it. `runAt` keeps due times in Postgres, so work due later
+ * survives a Redis that keeps nothing.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    queue: text().notNull(),
+    /** ids only, never patient data */
+    payload: jsonb().$type<Record<string, string | number | boolean | null>>().notNull(),
+    /** at most one live row per key (e.g. one send per outbound message) */
+    dedupeKey: text().unique(),
+    status: text().$type<OutboxStatus>().notNull().default('pending'),
+    runAt: tz().notNull().defaultNow(),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
+    enqueuedAt: tz(),
+    finishedAt: tz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('outbox_due').on(t.status, t.runAt)],
+);
