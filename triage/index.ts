@@ -8,6 +8,7 @@ export { reminderAnswer } from './reminder.js';
 export { extractEntities, extractMedications, extractPharmacy, extractCallbackNumber, extractDates } from './entities.js';
 export { normalizeText } from './normalize.js';
 export { detectLanguage } from './language.js';
+export { detectOptOut, type OptOut } from './opt-out.js';
 export * from './types.js';
 
 let defaultTriage: Triage | undefined;
