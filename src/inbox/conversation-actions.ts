@@ -1,13 +1,16 @@
 import { z } from '@hono/zod-openapi';
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
-import { contactPoints, conversations, messages, practiceGrants, queues, users, type ConversationStatus } from '../platform/db/schema';
+import { contactPoints, conversations, messages, patients, practiceGrants, practices, queues, users, type ConversationStatus } from '../platform/db/schema';
 import { canSeeQueue, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { channels, type Channel } from '../../triage/types';
 import { audit } from '../access/audit';
 import { contactKindFor, queueOutbound } from '../outreach/outbound';
 import { addWakeJob } from './timers-queue';
+import { mayContact } from '../outreach/outreach-policy';
+import { requireConfirmation } from './people-only';
+import { fillFreeCapacity } from './assignment';
 
 export const ReplySchema = z
   .object({
@@ -32,7 +35,13 @@ export const AssignSchema = z
   .refine((v) => v.assigneeId !== undefined || v.queue !== undefined, { message: 'give assigneeId or queue' })
   .openapi('Assign');
 
-export const SnoozeSchema = z.object({ until: z.iso.datetime({ offset: true }) }).openapi('Snooze');
+export const SnoozeSchema = z
+  .object({
+    until: z.iso.datetime({ offset: true }),
+    confirm: z.boolean().optional().openapi({ description: 'required when the conversation holds unanswered people-only work' }),
+    reason: z.string().trim().max(1000).optional().openapi({ description: 'why it is snoozed without a reply; audited' }),
+  })
+  .openapi('Snooze');
 
 async function loadVisible(tx: Db, who: Principal, id: string) {
   if (who.role === 'portal') throw forbidden('portal tokens can only use the portal routes');
@@ -101,18 +110,26 @@ export async function replyToConversation(
     }
 
     const channel: Channel = data.channel ?? (c.channel === 'voice' ? 'sms' : c.channel);
-    const [contact] = await tx
+    // the outreach policy decides before anything is stored: a reply it would refuse is a 422 now, not a failed send later
+    const [patient] = await tx.select({ timeZone: patients.timeZone }).from(patients).where(eq(patients.id, c.patientId));
+    const [practice] = await tx.select({ timeZone: practices.timeZone }).from(practices).where(eq(practices.id, c.practiceId));
+    const candidates = await tx
       .select()
       .from(contactPoints)
       .where(and(eq(contactPoints.patientId, c.patientId), eq(contactPoints.kind, contactKindFor(channel))))
+      .orderBy(asc(contactPoints.createdAt));
+    const ask = (contact: (typeof candidates)[number] | null) =>
+      mayContact({ channel, purpose: 'reply', by: 'person', contact, now, timeZone: patient?.timeZone ?? practice!.timeZone });
+    // the contact the reply will go to: the one the patient last wrote from on this channel (as queueOutbound picks it), else their first
+    const [lastFrom] = await tx
+      .select({ contactPointId: messages.contactPointId })
+      .from(messages)
+      .where(and(eq(messages.conversationId, c.id), eq(messages.direction, 'inbound'), eq(messages.channel, channel)))
+      .orderBy(desc(messages.createdAt))
       .limit(1);
-    if (!contact) throw new AppError('unprocessable', `the patient has no ${channel} contact; reply on another channel`);
-    if (channel === 'sms' && contact.smsConsent === 'revoked') {
-      throw new AppError('unprocessable', 'the patient opted out of texts (STOP); they can text START to opt back in. Reply by another channel.');
-    }
-    if (channel === 'email' && (contact.emailConsent === 'revoked' || contact.undeliverable)) {
-      throw new AppError('unprocessable', contact.undeliverable ? 'this email address bounced or reported spam; use another channel' : 'the patient unsubscribed from email');
-    }
+    const contact = candidates.find((cp) => cp.id === lastFrom?.contactPointId) ?? candidates[0] ?? null;
+    const verdict = ask(contact);
+    if (!verdict.ok || !contact) throw new AppError('channel_unavailable', verdict.ok ? `the patient has no ${channel} contact` : verdict.message, { channel, reason: verdict.ok ? 'no_contact' : verdict.code });
     const { messageId } = await queueOutbound(tx, {
       practiceId: c.practiceId,
       conversationId: c.id,
@@ -131,11 +148,18 @@ export async function replyToConversation(
         status: data.then,
         resolvedAt: data.then === 'resolved' ? now : null,
         firstResponseAt: c.firstResponseAt ?? now,
+        // a person answered: what the patient wrote so far is handled, and no clock runs until they write again
+        handledThrough: now,
+        slaDueAt: null,
+        needsHuman: false,
+        snoozedUntil: null,
         assigneeId: c.assigneeId ?? who.userId,
         updatedAt: now,
       })
       .where(eq(conversations.id, c.id));
     await audit(tx, who, requestId, { action: 'conversation.reply', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { messageId, channel } });
+    // a resolved conversation frees its assignee for the next one waiting
+    if (data.then === 'resolved' && (c.assigneeId ?? who.userId)) await fillFreeCapacity(tx, { now, userId: (c.assigneeId ?? who.userId)! });
     return { messageId, kind: 'reply' as const, status: 'pending' as const };
   });
 }
@@ -165,35 +189,61 @@ export async function assignConversation(db: Database, who: Principal, id: strin
       set.assigneeId = data.assigneeId;
     }
     const [updated] = await tx.update(conversations).set(set).where(eq(conversations.id, c.id)).returning();
+    // the previous assignee has room again
+    if (c.assigneeId && set.assigneeId !== undefined && set.assigneeId !== c.assigneeId) await fillFreeCapacity(tx, { now, userId: c.assigneeId });
     await audit(tx, who, requestId, { action: 'conversation.assign', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { assigneeId: set.assigneeId, queueId: set.queueId } });
     return updated!;
   });
 }
+
+export const CloseSchema = z
+  .object({
+    /** required when the conversation holds people-only work (emergency, urgent, needsHuman) that nobody answered */
+    confirm: z.boolean().optional(),
+    reason: z.string().trim().max(1000).optional().openapi({ description: 'why it is closed or snoozed without a reply; audited' }),
+  })
+  .openapi('Close');
 
 export async function setConversationStatus(
   db: Database,
   who: Principal,
   id: string,
   status: ConversationStatus,
-  opts: { until?: Date },
+  opts: { until?: Date; confirm?: boolean; reason?: string | null },
   now: Date,
   requestId: string | null,
 ) {
   return db.transaction(async (tx) => {
     const c = await loadVisible(tx, who, id);
     if (status === 'snoozed' && (!opts.until || opts.until <= now)) throw new AppError('validation_failed', 'until: must be in the future');
+    await tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.id, c.id)).for('update');
+    // closing or putting off what a person must handle, without a reply, takes a confirmation and a reason
+    const check =
+      status === 'resolved' || status === 'snoozed'
+        ? await requireConfirmation(tx, c.id, status === 'resolved' ? 'resolve' : 'snooze', { confirm: opts.confirm, reason: opts.reason })
+        : { withoutReply: false, peopleOnlyMessageIds: [] as string[] };
     const [updated] = await tx
       .update(conversations)
       .set({
         status,
         snoozedUntil: status === 'snoozed' ? opts.until! : null,
         resolvedAt: status === 'resolved' ? now : null,
+        // a person closed it: what the patient wrote so far is taken care of
+        ...(status === 'resolved' ? { handledThrough: now, slaDueAt: null, needsHuman: false } : {}),
         updatedAt: now,
       })
       .where(eq(conversations.id, c.id))
       .returning();
     if (status === 'snoozed') await addWakeJob(tx, c.id, opts.until!);
-    await audit(tx, who, requestId, { action: `conversation.${status === 'open' ? 'reopen' : status}`, subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId });
+    await audit(tx, who, requestId, {
+      action: `conversation.${status === 'open' ? 'reopen' : status}`,
+      subjectType: 'conversation',
+      subjectId: c.id,
+      practiceId: c.practiceId,
+      patientId: c.patientId,
+      ...(check.withoutReply ? { detail: { withoutReply: true, reason: opts.reason?.trim() ?? null, peopleOnlyMessageIds: check.peopleOnlyMessageIds } } : {}),
+    });
+    if (status === 'resolved' && c.assigneeId) await fillFreeCapacity(tx, { now, userId: c.assigneeId });
     return updated!;
   });
 }

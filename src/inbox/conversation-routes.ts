@@ -11,6 +11,7 @@ import {
 } from './conversations';
 import {
   AssignSchema,
+  CloseSchema,
   ReplySchema,
   SnoozeSchema,
   assignConversation,
@@ -111,14 +112,17 @@ export function conversationActionRoutes(app: App) {
       path: '/api/v1/conversations/{id}/snooze',
       tags: ['conversations'],
       summary: 'Snooze until a time; a new patient message reopens it sooner',
+      description:
+        'A conversation holding an unanswered emergency, urgent or needsHuman message answers 409 `confirmation_required` until `confirm: true` and a `reason` are sent; the reason is audited.',
       security: bearer,
       request: { params: IdParam, body: { content: { 'application/json': { schema: SnoozeSchema } }, required: true } },
-      responses: { 200: json(Done, 'Snoozed'), 400: errors[400], 401: errors[401], 404: errors[404] },
+      responses: { 200: json(Done, 'Snoozed'), 400: errors[400], 401: errors[401], 404: errors[404], 409: errors[409] },
     }),
     async (c) => {
       const deps = c.get('deps');
-      const until = new Date(c.req.valid('json').until);
-      return c.json(view(await setConversationStatus(deps.db, requireStaff(c), c.req.valid('param').id, 'snoozed', { until }, deps.clock.now(), c.get('requestId'))), 200);
+      const body = c.req.valid('json');
+      const until = new Date(body.until);
+      return c.json(view(await setConversationStatus(deps.db, requireStaff(c), c.req.valid('param').id, 'snoozed', { until, confirm: body.confirm, reason: body.reason }, deps.clock.now(), c.get('requestId'))), 200);
     },
   );
 
@@ -133,13 +137,21 @@ export function conversationActionRoutes(app: App) {
         path: `/api/v1/conversations/{id}/${action}`,
         tags: ['conversations'],
         summary: action === 'resolve' ? 'Resolve' : action === 'reopen' ? 'Reopen' : 'Mark as waiting on the patient',
+        ...(action === 'resolve'
+          ? {
+              description:
+                'Resolving without a reply a conversation that holds an unanswered emergency, urgent or needsHuman message answers 409 `confirmation_required` until the body carries `confirm: true` and a `reason`; the reason is audited.',
+            }
+          : {}),
         security: bearer,
-        request: { params: IdParam },
-        responses: { 200: json(Done, 'Done'), 401: errors[401], 404: errors[404] },
+        request: { params: IdParam, body: { content: { 'application/json': { schema: CloseSchema } }, required: false } },
+        responses: { 200: json(Done, 'Done'), 400: errors[400], 401: errors[401], 404: errors[404], 409: errors[409] },
       }),
       async (c) => {
         const deps = c.get('deps');
-        return c.json(view(await setConversationStatus(deps.db, requireStaff(c), c.req.valid('param').id, status, {}, deps.clock.now(), c.get('requestId'))), 200);
+        // the body is optional: no body (no JSON content type) is no confirmation
+        const body = (c.req.valid('json') as { confirm?: boolean; reason?: string } | undefined) ?? {};
+        return c.json(view(await setConversationStatus(deps.db, requireStaff(c), c.req.valid('param').id, status, body, deps.clock.now(), c.get('requestId'))), 200);
       },
     );
   }

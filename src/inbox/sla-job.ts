@@ -4,6 +4,7 @@ import { audit } from '../access/audit';
 import { pickAssistant } from './assignment';
 import { addNotifyJob } from '../outreach/notify-queue';
 import { defineJob } from '../platform/jobs/registry';
+import { applyAutomation, pendingWork } from './people-only';
 
 /**
  * A warning before an SLA is due, and escalation at the breach: the conversation moves up,
@@ -20,8 +21,9 @@ export function slaJob() {
         const [c] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('update');
         if (!c || c.status === 'resolved') return;
         if (kind !== 'resolution') {
-          // answered in time, or the clock was restarted since this row was made
-          if (c.firstResponseAt || c.slaDueAt?.toISOString() !== dueAt) return;
+          // answered in time (nothing awaits a reply), or the clock moved since this row was made
+          if (c.slaDueAt?.toISOString() !== dueAt) return;
+          if ((await pendingWork(tx, conversationId)).awaiting.length === 0) return;
         }
         if (kind === 'warning') {
           await addNotifyJob(tx, { practiceId: c.practiceId, conversationId, purpose: 'sla_warning', target: c.assigneeId ? 'assignee' : 'managers', dedupeKey: `notify:sla_warning:${conversationId}:${dueAt}`, now, dueAt: new Date(dueAt) });
@@ -32,10 +34,8 @@ export function slaJob() {
         if (kind === 'breach' && c.queueId) {
           assigneeId = await pickAssistant(tx, { practiceId: c.practiceId, queueId: c.queueId, exclude: c.assigneeId ? [c.assigneeId] : [] });
         }
-        await tx
-          .update(conversations)
-          .set({ priority: c.priority + 10, assigneeId: kind === 'breach' ? assigneeId : c.assigneeId, updatedAt: now })
-          .where(eq(conversations.id, conversationId));
+        // moves it up and to someone else: through the one gate every automated change takes
+        await applyAutomation(tx, conversationId, { priority: c.priority + 10, ...(kind === 'breach' ? { assigneeId } : {}) }, { by: 'sla', now });
         await addNotifyJob(tx, { practiceId: c.practiceId, conversationId, purpose: 'sla_breach', target: 'managers', dedupeKey: `notify:sla_${kind}:${conversationId}:${dueAt}`, now, dueAt: new Date(dueAt) });
         await audit(tx, 'system', null, {
           action: kind === 'breach' ? 'conversation.sla_breach' : 'conversation.resolution_overdue',

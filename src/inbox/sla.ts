@@ -4,6 +4,7 @@ import { conversations, practices, queues } from '../platform/db/schema';
 import { addBusinessMinutes } from '../platform/time';
 import { addJob } from '../platform/jobs/catalog';
 import type { Urgency } from '../../triage/types';
+import { moreUrgent, pendingWork } from './people-only';
 
 export interface SlaTarget {
   firstResponseMinutes?: number;
@@ -20,10 +21,12 @@ export const defaultSla: Record<Urgency, SlaTarget> = {
 };
 
 /**
- * Starts a conversation's SLA clock: its due time goes on the conversation, and the warning
- * and breach are outbox rows due then, so they survive restarts and a Redis that forgets.
- * A later restart of the clock (a new message, another queue) makes the old rows no-ops:
- * each row carries the due time it was made for.
+ * Keeps a conversation's SLA clock on the patient's oldest message that awaits an answer
+ * (the first message, a follow-up after a staff reply, an answer to a reminder alike): its due
+ * time goes on the conversation, and the warning and breach are outbox rows due then, so they
+ * survive restarts and a Redis that forgets. A follow-up never pushes a running clock back; a
+ * more urgent rating (or a rule's shorter target) brings it forward. Nothing awaiting: no
+ * clock. Each row carries the due time it was made for, so a clock that moved makes it a no-op.
  */
 export async function startSla(db: Db, conversationId: string, now: Date, override?: SlaTarget | null): Promise<Date | null> {
   const [row] = await db
@@ -33,24 +36,35 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     .leftJoin(queues, eq(queues.id, conversations.queueId))
     .where(eq(conversations.id, conversationId));
   if (!row || row.c.status === 'resolved') return null;
-  const urgency: Urgency = row.c.urgency ?? 'routine';
+  const pending = await pendingWork(db, conversationId);
+  if (!pending.since) {
+    if (row.c.slaDueAt) await db.update(conversations).set({ slaDueAt: null }).where(eq(conversations.id, conversationId));
+    return null;
+  }
+  const urgency: Urgency = moreUrgent(pending.urgency, row.c.urgency) ?? 'routine';
   const target = { ...defaultSla[urgency], ...((row.q?.sla as Record<string, SlaTarget> | null)?.[urgency] ?? {}), ...(override ?? {}) };
-  if (!target.firstResponseMinutes && !target.resolutionMinutes) return null;
-  const add = (minutes: number) => (target.businessHours ? addBusinessMinutes(now, minutes, row.p.hours, row.p.timeZone) : new Date(now.getTime() + minutes * 60_000));
+  if (!target.firstResponseMinutes && !target.resolutionMinutes) return row.c.slaDueAt;
+  // the clock runs from when the patient wrote (a backlog in the jobs does not give us more time)
+  const from = new Date(Math.min(pending.since.getTime(), now.getTime()));
+  const add = (start: Date, minutes: number) => (target.businessHours ? addBusinessMinutes(start, minutes, row.p.hours, row.p.timeZone) : new Date(start.getTime() + minutes * 60_000));
   let due: Date | null = null;
-  if (target.firstResponseMinutes && !row.c.firstResponseAt) {
-    due = add(target.firstResponseMinutes);
-    const warnBefore = (target.warnMinutesBefore ?? Math.max(1, Math.round(target.firstResponseMinutes / 5))) * 60_000;
-    const warnAt = new Date(Math.max(now.getTime(), due.getTime() - warnBefore));
-    for (const [kind, at] of [
-      ['warning', warnAt],
-      ['breach', due],
-    ] as const) {
-      await addJob(db, 'sla', { conversationId, kind, dueAt: due.toISOString() }, { runAt: at, dedupeKey: `sla:${conversationId}:${kind}:${due.toISOString()}` });
+  if (target.firstResponseMinutes) {
+    due = add(from, target.firstResponseMinutes);
+    // a clock already running for these messages only moves earlier
+    if (row.c.slaDueAt && row.c.slaDueAt.getTime() < due.getTime()) due = row.c.slaDueAt;
+    if (due.getTime() !== row.c.slaDueAt?.getTime()) {
+      const warnBefore = (target.warnMinutesBefore ?? Math.max(1, Math.round(target.firstResponseMinutes / 5))) * 60_000;
+      const warnAt = new Date(Math.max(now.getTime(), due.getTime() - warnBefore));
+      for (const [kind, at] of [
+        ['warning', warnAt],
+        ['breach', due],
+      ] as const) {
+        await addJob(db, 'sla', { conversationId, kind, dueAt: due.toISOString() }, { runAt: at, dedupeKey: `sla:${conversationId}:${kind}:${due.toISOString()}` });
+      }
     }
   }
   if (target.resolutionMinutes) {
-    const resolveBy = add(target.resolutionMinutes);
+    const resolveBy = add(now, target.resolutionMinutes);
     await addJob(db, 'sla', { conversationId, kind: 'resolution', dueAt: resolveBy.toISOString() }, { runAt: resolveBy, dedupeKey: `sla:${conversationId}:resolution:${resolveBy.toISOString()}` });
     due ??= resolveBy;
   }

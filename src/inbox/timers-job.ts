@@ -5,6 +5,8 @@ import { audit } from '../access/audit';
 import { pickAssistant } from './assignment';
 import { defineJob } from '../platform/jobs/registry';
 import { scheduleSweep } from './timers-queue';
+import { applyAutomation } from './people-only';
+import { fillFreeCapacity } from './assignment';
 
 /** How long an offline assistant's unanswered conversations wait before going back to the queue. */
 export const defaultOfflineReturnMinutes = 30;
@@ -19,17 +21,22 @@ export function timersJob() {
       if (data.kind === 'wake') {
         const id = data.conversationId;
         await deps.db.transaction(async (tx) => {
-          const [c] = await tx
-            .update(conversations)
-            .set({ status: 'open', snoozedUntil: null, updatedAt: now })
+          // only the snooze this row was made for: a later snooze or a reopen makes it a no-op
+          const [still] = await tx
+            .select({ id: conversations.id })
+            .from(conversations)
             .where(and(eq(conversations.id, id), eq(conversations.status, 'snoozed'), eq(conversations.snoozedUntil, new Date(data.until))))
-            .returning();
-          if (c) await audit(tx, 'system', null, { action: 'conversation.woke', subjectType: 'conversation', subjectId: id, practiceId: c.practiceId });
+            .for('update');
+          if (!still) return;
+          const r = await applyAutomation(tx, id, { status: 'open', snoozedUntil: null }, { by: 'timer', now });
+          if (r) await audit(tx, 'system', null, { action: 'conversation.woke', subjectType: 'conversation', subjectId: id, practiceId: r.conversation.practiceId });
         });
         return;
       }
       if (data.kind === 'sweep') {
         await returnOfflineWork(deps.db, now);
+        // a safety net for capacity freed where no hook saw it (a deactivated user, a deleted grant)
+        await fillFreeCapacity(deps.db, { now });
         await scheduleSweep(deps.db, now);
       }
     },
@@ -61,11 +68,12 @@ export async function returnOfflineWork(db: Db, now: Date): Promise<number> {
     if (now.getTime() - c.lastInboundAt!.getTime() < waitMs) continue;
     await db.transaction(async (tx) => {
       const next = c.queueId ? await pickAssistant(tx, { practiceId: c.practiceId, queueId: c.queueId, exclude: [c.assigneeId!] }) : null;
-      const [done] = await tx
-        .update(conversations)
-        .set({ assigneeId: next, updatedAt: now })
+      const [still] = await tx
+        .select({ id: conversations.id })
+        .from(conversations)
         .where(and(eq(conversations.id, c.id), eq(conversations.assigneeId, c.assigneeId!)))
-        .returning({ id: conversations.id });
+        .for('update');
+      const done = still ? await applyAutomation(tx, c.id, { assigneeId: next }, { by: 'timer', now }) : null;
       if (done) {
         moved++;
         await audit(tx, 'system', null, { action: 'conversation.returned_to_queue', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, detail: { from: c.assigneeId, to: next } });

@@ -1,11 +1,11 @@
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { contactPoints, conversations, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../platform/db/schema';
-import { localDay, nextOutreachTime } from '../platform/time';
+import { claimOutreachSlot, mayContact } from './outreach-policy';
 import { recordConsent } from './consent';
 import { reflectOnReminder } from './reminder-delivery';
-import { DeferJob, rowsOf } from '../platform/jobs/outbox';
+import { DeferJob } from '../platform/jobs/outbox';
 import { defineJob, type JobDeps } from '../platform/jobs/registry';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './deliver/types';
 import type { Channel } from '../../triage/types';
@@ -70,29 +70,37 @@ function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
       // a provider id means it went out already: a redelivered job must not send it again
       if (message.providerId || finalStatuses.has(message.status)) return;
 
-      const refusal = refusalReason(ctx);
-      if (refusal) {
-        await setStatus(deps, messageId, { status: 'refused', errorCode: refusal.code, errorMessage: refusal.message });
+      if (message.kind !== 'message' || message.direction !== 'outbound') {
+        await setStatus(deps, messageId, { status: 'refused', errorCode: 'not_sendable', errorMessage: 'only outbound messages are sent' });
         return;
       }
-      const purpose = message.purpose;
       const zone = ctx.patient.timeZone ?? ctx.practice.timeZone;
       const now = deps.clock.now();
-      if (purpose === 'outreach') {
-        const next = nextOutreachTime(now, zone);
-        if (next.getTime() > now.getTime()) throw new DeferJob(next, 'quiet hours: outreach waits for 8:00 in the patient\'s time zone');
+      // the outreach policy, asked once more at send time: consent may have changed since it was queued
+      const policy = mayContact({
+        channel: message.channel,
+        purpose: message.purpose ?? 'reply',
+        by: message.authorType === 'user' ? 'person' : 'automation',
+        contact: ctx.contactPoint,
+        template: message.meta.template ?? null,
+        now,
+        timeZone: zone,
+      });
+      if (!policy.ok) {
+        await setStatus(deps, messageId, { status: 'refused', errorCode: policy.code, errorMessage: policy.message });
+        return;
       }
+      if (policy.notBefore) throw new DeferJob(policy.notBefore, "quiet hours: automated messages wait for 8:00 in the patient's time zone");
+      const purpose = message.purpose;
       // a message is claimed before it goes: a second run of the same job at the same moment
       // (a stalled BullMQ job handed out again) backs off instead of sending it twice; this
       // matters most for email and portal webhooks, which have no idempotency key at all
       if (!(await claimSend(deps, messageId, now))) throw new Error('this message is being sent by another run; retrying later');
-      if (message.channel === 'sms') {
-        if (purpose === 'outreach') {
-          const capped = await claimOutreachSlot(deps, ctx, now, zone);
-          if (capped) {
-            await setStatus(deps, messageId, { status: 'refused', errorCode: capped.code, errorMessage: capped.message });
-            return;
-          }
+      if (purpose === 'outreach' && (message.channel === 'sms' || message.channel === 'voice')) {
+        const capped = await deps.db.transaction((tx) => claimOutreachSlot(tx, { messageId, patientId: ctx.patient.id, now, timeZone: zone }));
+        if (capped) {
+          await setStatus(deps, messageId, { status: 'refused', errorCode: capped.code, errorMessage: capped.message });
+          return;
         }
       }
 
@@ -144,19 +152,6 @@ function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
   });
 }
 
-function refusalReason(ctx: DeliveryContext): { code: string; message: string } | null {
-  const { message, contactPoint } = ctx;
-  if (message.kind !== 'message' || message.direction !== 'outbound') return { code: 'not_sendable', message: 'only outbound messages are sent' };
-  if (message.channel === 'sms' && contactPoint.smsConsent === 'revoked') {
-    return { code: 'consent_revoked', message: 'the patient opted out of texts (STOP); they can text START to opt back in' };
-  }
-  if (message.channel === 'email') {
-    if (contactPoint.emailConsent === 'revoked') return { code: 'consent_revoked', message: 'the patient unsubscribed from email' };
-    if (contactPoint.undeliverable) return { code: 'undeliverable', message: 'this email address bounced or reported spam; use another channel' };
-  }
-  return null;
-}
-
 async function setStatus(deps: JobDeps, messageId: string, set: Partial<typeof messages.$inferInsert>) {
   await deps.db.update(messages).set(set).where(eq(messages.id, messageId));
 }
@@ -192,48 +187,6 @@ async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryCo
     lastPracticeAddress: lastInbound?.to ?? null,
     practiceAddresses: addresses,
   };
-}
-
-/** The healthcare cap on automated texts: at most this many per patient per local day and per 7 days. */
-export const OUTREACH_CAP = { perDay: 1, perWeek: 3 } as const;
-
-/**
- * Checks the automated-text cap and, when there is room, marks the message `sending` so a
- * concurrent outreach to the same patient counts it (an advisory lock per patient orders
- * them). Returns the reason when the cap is reached. Replies are never counted or held.
- */
-async function claimOutreachSlot(
-  deps: JobDeps,
-  ctx: DeliveryContext,
-  now: Date,
-  timeZone: string,
-): Promise<{ code: string; message: string } | null> {
-  const messageId = ctx.message.id;
-  const patientId = ctx.patient.id;
-  return deps.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`outreach:${patientId}`}))`);
-    const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
-    // epoch ms: postgres.js returns timestamptz from a raw query as text like `2026-02-02 15:00:00+00`
-    const rows = rowsOf<{ ms: number | string }>(
-      await tx.execute(sql`
-        select (extract(epoch from m.sent_at) * 1000)::float8 as ms from messages m join conversations c on c.id = m.conversation_id
-        where c.patient_id = ${patientId} and m.direction = 'outbound' and m.channel = 'sms'
-          and m.purpose = 'outreach' and m.id <> ${messageId}
-          and (m.provider_id is not null or (m.status = 'sending' and m.meta ? 'outreachSlot'))
-          and m.sent_at > ${weekAgo.toISOString()}::timestamptz`),
-    );
-    const today = localDay(now, timeZone);
-    const sentToday = rows.filter((r) => localDay(new Date(Number(r.ms)), timeZone) === today).length;
-    if (sentToday >= OUTREACH_CAP.perDay) {
-      return { code: 'daily_cap', message: `the patient already got ${OUTREACH_CAP.perDay} automated text today (healthcare cap)` };
-    }
-    if (rows.length >= OUTREACH_CAP.perWeek) {
-      return { code: 'weekly_cap', message: `the patient already got ${OUTREACH_CAP.perWeek} automated texts in the last 7 days (healthcare cap)` };
-    }
-    // marks the slot as taken: a text that is only claimed (waiting for this lock) is not counted
-    await tx.update(messages).set({ status: 'sending', sentAt: now, meta: sql`${messages.meta} || '{"outreachSlot": true}'::jsonb` }).where(eq(messages.id, messageId));
-    return null;
-  });
 }
 
 /** How long a claim on a text holds when its sender died mid-send. */

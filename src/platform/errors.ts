@@ -11,9 +11,13 @@ export const errorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** the action needs `confirm: true` (and a reason where asked): people-only work, the last number of a practice */
+  confirmation_required: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
+  /** the conversation cannot be answered this way: voice, an opted-out or unreachable contact, no contact of that kind */
+  channel_unavailable: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -8,24 +8,29 @@ import type { TemplatePurpose } from '../../templates/index';
 import { renderForPractice } from '../outreach/templates';
 import type { Channel } from '../../triage/types';
 import { audit } from '../access/audit';
-import { pickAssistant } from '../inbox/assignment';
+import { fillFreeCapacity, pickAssistant } from '../inbox/assignment';
+import { applyAutomation } from '../inbox/people-only';
+import { mayContact } from '../outreach/outreach-policy';
 import { contactKindFor, queueOutbound } from '../outreach/outbound';
 import { startSla } from '../inbox/sla';
 import { liveRules } from './rules';
 import { contextFor, loadRoutable, type Loaded } from './routing-context';
 
-/** The channel an automatic reply goes by: the message's own, texts for a call, if the patient can take it. */
-async function replyChannel(db: Db, l: Loaded): Promise<Channel | null> {
+/**
+ * The channel an automatic reply goes by: the message's own, texts for a call, if the outreach
+ * policy lets this reply go to the patient's contact (an opted-out patient still gets the
+ * emergency reply; any other reply to them is not sent).
+ */
+async function replyChannel(db: Db, l: Loaded, template: string, now: Date): Promise<Channel | null> {
   const channel: Channel = l.message.channel === 'voice' ? 'sms' : l.message.channel;
-  const [cp] = await db
+  const points = await db
     .select()
     .from(contactPoints)
-    .where(and(eq(contactPoints.patientId, l.patient.id), eq(contactPoints.kind, contactKindFor(channel))))
-    .limit(1);
-  if (!cp) return null;
-  if (channel === 'sms' && (cp.smsConsent === 'revoked' || cp.canReceiveSms === false)) return null;
-  if (channel === 'email' && (cp.emailConsent === 'revoked' || cp.undeliverable)) return null;
-  return channel;
+    .where(and(eq(contactPoints.patientId, l.patient.id), eq(contactPoints.kind, contactKindFor(channel))));
+  // the contact the patient wrote from (queueOutbound answers there), else their first of that kind
+  const cp = points.find((p) => p.id === l.message.contactPointId) ?? points[0] ?? null;
+  const verdict = mayContact({ channel, purpose: 'auto_reply', by: 'automation', contact: cp, template, now, timeZone: l.patient.timeZone ?? l.practice.timeZone });
+  return verdict.ok ? channel : null;
 }
 
 async function renderReply(db: Db, l: Loaded, purpose: string, channel: Channel) {
@@ -54,47 +59,51 @@ export async function routeMessage(db: Database, messageId: string, now: Date): 
     const { rules } = await liveRules(tx, l.practice.id);
     const plan = evaluateRules(rules, await contextFor(tx, l, now));
     const c = l.conversation;
-    const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
-    let queueId = c.queueId;
+    let queueId: string | null | undefined;
     if (plan.queue) {
       const [q] = await tx.select().from(queues).where(and(eq(queues.practiceId, l.practice.id), eq(queues.key, plan.queue)));
-      if (q) queueId = set.queueId = q.id;
+      if (q) queueId = q.id;
     }
+    let assigneeId: string | undefined;
     if (plan.assignee) {
       const [u] = await tx
         .select({ id: users.id })
         .from(users)
         .where(and(plan.assignee.includes('@') ? eq(users.email, plan.assignee.toLowerCase()) : eq(users.id, plan.assignee), eq(users.active, true)));
-      if (u) set.assigneeId = u.id;
-    } else if (queueId && (queueId !== c.queueId || !c.assigneeId) && !plan.resolve) {
-      // a conversation that changed queue goes to someone who works that queue
-      set.assigneeId = await pickAssistant(tx, {
-        practiceId: l.practice.id,
-        queueId,
-        language: l.message.triage.language,
-        task: l.message.triage.intent,
-      });
+      if (u) assigneeId = u.id;
     }
-    if (plan.tags.length) set.tags = [...new Set([...c.tags, ...plan.tags])];
-    if (plan.priority !== null) set.priority = plan.priority;
-    if (plan.snoozeUntil) {
-      set.status = 'snoozed';
-      set.snoozedUntil = new Date(plan.snoozeUntil);
-    }
-    if (plan.resolve) {
-      set.status = 'resolved';
-      set.resolvedAt = now;
-    }
-    await tx.update(conversations).set(set).where(eq(conversations.id, c.id));
-    if (set.snoozedUntil) await addWakeJob(tx, c.id, set.snoozedUntil);
-
-    if (!plan.resolve && (queueId !== c.queueId || plan.sla || !c.slaDueAt)) {
+    // the plan goes through the people-only gate: what a person must handle is never closed,
+    // snoozed, moved out of its queue or rated down by a rule
+    const applied = await applyAutomation(
+      tx,
+      c.id,
+      {
+        ...(queueId !== undefined ? { queueId } : {}),
+        ...(assigneeId !== undefined ? { assigneeId } : {}),
+        ...(plan.tags.length ? { tags: [...new Set([...c.tags, ...plan.tags])] } : {}),
+        ...(plan.priority !== null ? { priority: plan.priority } : {}),
+        ...(plan.resolve ? { status: 'resolved' as const } : plan.snoozeUntil ? { status: 'snoozed' as const, snoozedUntil: new Date(plan.snoozeUntil) } : {}),
+      },
+      {
+        by: 'rules',
+        now,
+        messageId,
+        // a conversation that changed queue goes to someone who works that queue
+        pickAssignee: (qid) => pickAssistant(tx, { practiceId: l.practice.id, queueId: qid, language: l.message.triage!.language, task: l.message.triage!.intent }),
+      },
+    );
+    const after = applied!.conversation;
+    if (after.status === 'snoozed' && after.snoozedUntil && applied!.set.status === 'snoozed') await addWakeJob(tx, c.id, after.snoozedUntil);
+    // every patient message awaiting an answer has a due time (a follow-up too); a closed one has none
+    if (after.status !== 'resolved') {
       await startSla(tx, c.id, now, plan.sla ? { firstResponseMinutes: plan.sla.firstResponseMinutes ?? undefined, resolutionMinutes: plan.sla.resolutionMinutes ?? undefined } : null);
+    } else if (c.assigneeId) {
+      await fillFreeCapacity(tx, { now, userId: c.assigneeId });
     }
 
     let replyId: string | null = null;
     if (plan.replyTemplate) {
-      const channel = await replyChannel(tx, l);
+      const channel = await replyChannel(tx, l, plan.replyTemplate, now);
       if (channel) {
         const rendered = await renderReply(tx, l, plan.replyTemplate, channel);
         const r = await queueOutbound(tx, {
@@ -142,6 +151,7 @@ export async function routeMessage(db: Database, messageId: string, now: Date): 
         reply: plan.replyTemplate,
         replyMessageId: replyId,
         warnings: plan.warnings,
+        heldForPeople: applied!.held,
       },
     });
     return plan;

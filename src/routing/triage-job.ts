@@ -1,10 +1,13 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../platform/db/client';
-import { conversations, messages, patients, practices } from '../platform/db/schema';
+import { count, eq } from 'drizzle-orm';
+import type { Database } from '../platform/db/client';
+import { conversations, messageAttachments, messages, patients, practices } from '../platform/db/schema';
+import type { MessageMeta } from '../platform/db/message-meta';
+import { applyAutomation } from '../inbox/people-only';
+import { detectOptOut } from '../../triage/opt-out';
 import { routeMessage } from './route-message';
 import { recordRefillRequest } from '../inbox/refills/refills';
 import { defineJob } from '../platform/jobs/registry';
-import { answerFromIntent, handleAppointmentReply } from '../scheduling/appointment-answers';
+import { answerFromIntent, handleAppointmentReply, settleAnsweredReply } from '../scheduling/appointment-answers';
 import { reminderAnswer } from '../../triage/reminder';
 import { normalizeText } from '../../triage/normalize';
 import type { TriageInput, TriageResult } from '../../triage/types';
@@ -33,20 +36,18 @@ export function triageJob(engine: () => TriageEngine) {
       }
       // a person's correction is already on the message: apply it as it is, never re-classify over it
       if (job.data.corrected === true && row.m.triage) {
-        await storeTriage(deps.db, row.m.id, row.m.conversationId, row.m.triage, { corrected: true });
+        await storeTriage(deps.db, row.m.id, row.m.conversationId, row.m.triage, { corrected: true }, deps.clock.now());
         if (row.m.triage.intent === 'refill_request') await recordRefillRequest(deps.db, { messageId: row.m.id, now: deps.clock.now(), triage: row.m.triage });
         await routeMessage(deps.db, row.m.id, deps.clock.now());
         deps.relay.nudge();
         return;
       }
-      const text = [row.m.subject, row.m.body].filter(Boolean).join('\n');
-      const result = engine().triage({
-        text,
-        channel: row.m.channel,
-        receivedAt: row.m.createdAt,
-        timeZone: row.patientZone ?? row.timeZone,
-      });
-      await storeTriage(deps.db, row.m.id, row.m.conversationId, result);
+      // a voicemail with no transcript carries a marker for staff, not the caller's words
+      const text = row.m.meta.noTranscript ? '' : [row.m.subject, row.m.body].filter(Boolean).join('\n');
+      const ask = (t: string) => engine().triage({ text: t, channel: row.m.channel, receivedAt: row.m.createdAt, timeZone: row.patientZone ?? row.timeZone });
+      const [files] = await deps.db.select({ n: count() }).from(messageAttachments).where(eq(messageAttachments.messageId, row.m.id));
+      const result = withChannelFacts(ask(text), { body: text, meta: row.m.meta, attachments: Number(files?.n ?? 0) }, ask);
+      await storeTriage(deps.db, row.m.id, row.m.conversationId, result, {}, deps.clock.now());
       // an answer to a reminder or a waitlist offer (C/X/R, a slot number) belongs to them, not to the rules
       if (row.m.channel === 'sms' && row.m.direction === 'inbound') {
         // the bare letter first: normalising spells a lone "R" out as "are"
@@ -61,6 +62,8 @@ export function triageJob(engine: () => TriageEngine) {
           now: deps.clock.now(),
         });
         if (handled) {
+          // answered by automation (closed unless something else awaits), or waiting for a person with a due time
+          await settleAnsweredReply(deps.db, { conversationId: row.m.conversationId, messageId: row.m.id, now: deps.clock.now(), toPerson: handled === 'to_person' });
           deps.relay.nudge();
           return;
         }
@@ -74,31 +77,65 @@ export function triageJob(engine: () => TriageEngine) {
   });
 }
 
-/** The result goes on the message, and on its conversation so the inbox can filter and rules can act. */
+/**
+ * The result goes on the message, and on its conversation so the inbox can filter and rules
+ * can act. The conversation's ratings follow the messages that await an answer, through the
+ * people-only gate: a routine follow-up never rates down what a person must still handle (a
+ * person's correction changes the message itself, so the ratings follow it).
+ */
 export async function storeTriage(
-  db: Db,
+  db: Database,
   messageId: string,
   conversationId: string,
   result: TriageResult,
-  opts: { corrected?: boolean } = {},
+  _opts: { corrected?: boolean } = {},
+  now: Date = new Date(),
 ) {
   await db.transaction(async (tx) => {
     await tx.update(messages).set({ triage: result }).where(eq(messages.id, messageId));
-    const [conv] = await tx.select().from(conversations).where(eq(conversations.id, conversationId));
-    if (!conv) return;
-    const rank = { routine: 0, urgent: 1, emergency: 2 } as const;
-    // a conversation keeps its most urgent rating until a person resolves it
-    // (a person's correction is the exception: it sets the rating)
-    const keepUrgency = !opts.corrected && conv.urgency && rank[conv.urgency] > rank[result.urgency];
-    await tx
-      .update(conversations)
-      .set({
-        intent: result.intent,
-        urgency: keepUrgency ? conv.urgency : result.urgency,
-        confidence: result.confidence,
-        needsHuman: !opts.corrected && conv.needsHuman && conv.status !== 'resolved' ? true : result.needsHuman,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(conversations.id, conversationId)));
+    await applyAutomation(tx, conversationId, { intent: result.intent, confidence: result.confidence }, { by: 'triage', now, messageId });
   });
+}
+
+/**
+ * What the channel knows beats what the words say: a voicemail with no transcript is in the
+ * language the caller chose and needs a person to listen; a photo with no text needs a person
+ * to look; a request to stop messages that also says something else (a symptom, a refill)
+ * still reaches a person.
+ */
+export function withChannelFacts(
+  result: TriageResult,
+  m: { body: string; meta: MessageMeta; attachments: number },
+  rest: (text: string) => TriageResult,
+): TriageResult {
+  const out = { ...result };
+  if (m.meta.kind === 'voicemail' && (m.meta.language === 'en' || m.meta.language === 'es')) out.language = m.meta.language;
+  if (m.meta.kind === 'voicemail' && m.meta.noTranscript) {
+    out.needsHuman = true;
+    if (out.intent === 'opt_out') out.intent = 'other';
+  }
+  const media = Math.max(m.attachments, typeof m.meta.numMedia === 'number' ? m.meta.numMedia : 0);
+  if (media > 0 && m.body.trim() === '') {
+    out.needsHuman = true;
+    out.intent = out.intent === 'opt_out' ? 'other' : out.intent;
+  }
+  if (m.meta.optOut && typeof m.meta.optOut === 'object') {
+    // the words around the request to stop, clause by clause
+    const remainder = m.body
+      .split(/[.!?;\n]+|,\s+|\s+(?:and|but|also|y|pero|tambien|también)\s+/i)
+      .map((clause) => clause.trim())
+      .filter((clause) => clause !== '' && !detectOptOut(clause))
+      .join('. ');
+    if (remainder.split(/\s+/).filter(Boolean).length >= 3) {
+      const said = rest(remainder);
+      const substantive = said.urgency !== 'routine' || said.needsHuman || !['opt_out', 'other', 'general_question'].includes(said.intent);
+      if (substantive) {
+        out.needsHuman = true;
+        if (out.intent === 'opt_out') out.intent = said.intent;
+        if (said.urgency !== 'routine' && out.urgency === 'routine') out.urgency = said.urgency;
+        out.redFlags = [...new Set([...out.redFlags, ...said.redFlags])];
+      }
+    }
+  }
+  return out;
 }

@@ -9,6 +9,9 @@ import { cancelReminders, planReminders } from './reminders/reminders';
 import { renderForPractice } from '../outreach/templates';
 import { acceptOffer } from './waitlist/waitlist';
 import { declineOffer, openOfferFor } from './waitlist/offers';
+import { applyAutomation, pendingWork } from '../inbox/people-only';
+import { startSla } from '../inbox/sla';
+import { fillFreeCapacity, pickAssistant } from '../inbox/assignment';
 
 export type AppointmentAnswer = 'confirm' | 'cancel' | 'reschedule';
 
@@ -155,20 +158,49 @@ export async function cancelAppointment(tx: Db, appointmentId: string, now: Date
   await cancelReminders(tx, appointmentId, now);
 }
 
-/** A person finds the patient a new time: the conversation goes to the practice's scheduling queue. */
+/**
+ * A person finds the patient a new time: the conversation goes to the practice's scheduling
+ * queue with a due time, through the people-only gate (an emergency in the same conversation
+ * keeps it where it is, with a person).
+ */
 export async function toSchedulingQueue(tx: Db, practiceId: string, conversationId: string, now: Date): Promise<void> {
   const [queue] = await tx.select({ id: queues.id }).from(queues).where(and(eq(queues.practiceId, practiceId), eq(queues.key, 'scheduling')));
-  await tx
-    .update(conversations)
-    .set({ status: 'open', resolvedAt: null, ...(queue ? { queueId: queue.id } : {}), intent: 'appointment_reschedule', updatedAt: now })
-    .where(eq(conversations.id, conversationId));
+  await applyAutomation(
+    tx,
+    conversationId,
+    { status: 'open', ...(queue ? { queueId: queue.id } : {}), intent: 'appointment_reschedule' },
+    { by: 'reminder_answer', now, pickAssignee: (queueId) => pickAssistant(tx, { practiceId, queueId, task: 'appointment_reschedule' }) },
+  );
+  await startSla(tx, conversationId, now);
+}
+
+/**
+ * After automation answered a patient's reply to a reminder or an offer: a conversation with
+ * nothing else awaiting is closed (the answer went out; the gate keeps it open if what the
+ * patient wrote needs a person); one that still awaits an answer keeps its due time.
+ */
+export async function settleAnsweredReply(db: Database, input: { conversationId: string; messageId: string; now: Date; toPerson: boolean }): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [c] = await tx.select().from(conversations).where(eq(conversations.id, input.conversationId)).for('update');
+    if (!c || c.status === 'resolved') return;
+    const pending = await pendingWork(tx, input.conversationId);
+    const others = pending.awaiting.filter((m) => m.id !== input.messageId);
+    if (!input.toPerson && others.length === 0) {
+      const r = await applyAutomation(tx, input.conversationId, { status: 'resolved' }, { by: 'reminder_answer', now: input.now, messageId: input.messageId });
+      if (r?.conversation.status === 'resolved') {
+        if (c.assigneeId) await fillFreeCapacity(tx, { now: input.now, userId: c.assigneeId });
+        return;
+      }
+    }
+    await startSla(tx, input.conversationId, input.now);
+  });
 }
 
 /**
  * A number answering a reschedule offer ("2") moves the appointment to that slot if it is
  * still free; its reminders are planned again for the new time.
  */
-export async function applySlotChoice(tx: Db, input: { patientId: string; choice: number; now: Date; reply: { conversationId: string; channel: Channel } }): Promise<boolean> {
+export async function applySlotChoice(tx: Db, input: { patientId: string; choice: number; now: Date; reply: { conversationId: string; channel: Channel } }): Promise<boolean | 'to_person'> {
   const { now } = input;
   const [appointment] = await tx
     .select()
@@ -196,7 +228,7 @@ export async function applySlotChoice(tx: Db, input: { patientId: string; choice
   if (!free.some((s) => s.getTime() === startsAt.getTime())) {
     await tx.update(appointments).set({ rescheduleOptions: null, updatedAt: now }).where(eq(appointments.id, appointment.id));
     await toSchedulingQueue(tx, practice!.id, input.reply.conversationId, now);
-    return true;
+    return 'to_person';
   }
   await tx
     .update(appointments)
@@ -234,23 +266,26 @@ export async function applySlotChoice(tx: Db, input: { patientId: string; choice
 export async function handleAppointmentReply(
   db: Database,
   input: { messageId: string; patientId: string; conversationId: string; channel: Channel; answer: AppointmentAnswer | null; text: string; now: Date },
-): Promise<boolean> {
+): Promise<false | 'answered' | 'to_person'> {
   const { now } = input;
   const reply = { conversationId: input.conversationId, channel: input.channel };
   if (input.answer) {
     const offer = await openOfferFor(db, input.patientId, now);
     if (offer && input.answer === 'confirm') {
       await acceptOffer(db, offer.id, now);
-      return true;
+      return 'answered';
     }
     if (offer && offer.status === 'offered' && input.answer === 'cancel') {
       await declineOffer(db, offer.id, now);
-      return true;
+      return 'answered';
     }
     const outcome = await db.transaction((tx) => applyAppointmentAnswer(tx, { patientId: input.patientId, answer: input.answer!, now, reply }));
-    return outcome.handled;
+    return outcome.handled ? (outcome.queued ? 'to_person' : 'answered') : false;
   }
   const digit = /^\s*([1-9])\s*[.)]?\s*$/.exec(input.text);
-  if (digit) return db.transaction((tx) => applySlotChoice(tx, { patientId: input.patientId, choice: Number(digit[1]), now, reply }));
+  if (digit) {
+    const moved = await db.transaction((tx) => applySlotChoice(tx, { patientId: input.patientId, choice: Number(digit[1]), now, reply }));
+    return moved === false ? false : moved === 'to_person' ? 'to_person' : 'answered';
+  }
   return false;
 }

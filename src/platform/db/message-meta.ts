@@ -25,6 +25,8 @@ export const MessageMetaSchema = z.looseObject({
   /** an SMS keyword (STOP, START, HELP...) recognised before triage */
   keyword: z.string().optional(),
   keywordWord: z.string().optional(),
+  /** the patient asked to stop messages (triage/opt-out.ts): consent was revoked with this message */
+  optOut: z.object({ kind: z.enum(['keyword', 'phrase']), language: z.enum(['en', 'es']) }).optional(),
   /** the patient called the on-call line */
   onCallLine: z.boolean().optional(),
   // ---- email threading ----

@@ -241,6 +241,8 @@ export const contactPoints = pgTable(
     /** current consent per purpose, kept in step with the ledger in the same transaction */
     smsConsent: text().$type<ConsentState>().notNull().default('unknown'),
     emailConsent: text().$type<ConsentState>().notNull().default('unknown'),
+    /** calls (reminder calls): recorded from staff or a "stop calling me"; the ledger holds the history */
+    voiceConsent: text().$type<ConsentState>().notNull().default('unknown'),
     undeliverable: boolean().notNull().default(false),
     canReceiveSms: boolean(),
     createdAt: createdAt(),
@@ -303,6 +305,12 @@ export const conversations = pgTable(
     portalThreadId: text(),
     snoozedUntil: tz(),
     slaDueAt: tz(),
+    /**
+     * The patient's messages up to this time have been taken care of: a person replied (or
+     * closed the conversation, with a reason where it held people-only work), or automation
+     * closed what it may close. Later inbound messages are awaiting an answer.
+     */
+    handledThrough: tz(),
     firstResponseAt: tz(),
     lastMessageAt: tz().notNull().defaultNow(),
     lastInboundAt: tz(),
@@ -617,6 +625,40 @@ export interface PatientMergeMoved {
   waitlistEntries: string[];
   calls: string[];
 }
+
+export type UnroutedStatus = 'held' | 'routed' | 'dismissed';
+
+/**
+ * The holding area: an inbound text, call or email to an address no active practice owns (a
+ * number not yet added, or removed). Twilio does not retry a 4xx and SendGrid drops one, so
+ * these are stored here instead of refused, for an admin to route to a practice or dismiss.
+ */
+export const unroutedMessages = pgTable(
+  'unrouted_messages',
+  {
+    id: id(),
+    channel: text().$type<'sms' | 'voice' | 'email'>().notNull(),
+    /** MessageSid, CallSid or Message-ID; a retried webhook is stored once */
+    providerId: text().notNull(),
+    fromAddress: text().notNull(),
+    toAddress: text().notNull(),
+    subject: text(),
+    body: text().notNull(),
+    /** names, types, sizes and provider links of the media (never the content) */
+    attachments: jsonb().$type<{ name: string | null; contentType: string; size: number | null; url: string | null }[]>().notNull().default([]),
+    meta: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    status: text().$type<UnroutedStatus>().notNull().default('held'),
+    practiceId: uuid().references(() => practices.id, { onDelete: 'set null' }),
+    messageId: uuid().references(() => messages.id, { onDelete: 'set null' }),
+    handledById: uuid(),
+    handledByTokenId: uuid(),
+    handledAt: tz(),
+    note: text(),
+    receivedAt: tz().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('unrouted_messages_channel_provider').on(t.channel, t.providerId), index().on(t.status, t.receivedAt)],
+);
 
 /** SendGrid event ids already applied: a re-posted batch changes nothing twice. */
 export const sendgridEvents = pgTable(
