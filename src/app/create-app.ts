@@ -25,6 +25,8 @@ import { systemRoutes } from '../http/system-routes';
 import { templateRoutes } from '../outreach/template-routes';
 import { twilioSmsRoutes } from '../intake/sms/twilio-sms-routes';
 import { twilioVoiceRoutes } from '../intake/voice/twilio-voice-routes';
+import { unroutedRoutes } from '../intake/unrouted-routes';
+import { consentRoutes } from '../outreach/consent-routes';
 
 const MB = 1024 * 1024;
 
@@ -114,6 +116,8 @@ export function createApp(deps: AppDeps) {
   portalRoutes(app);
   patientRoutes(app);
   appointmentRoutes(app);
+  unroutedRoutes(app);
+  consentRoutes(app);
   twilioSmsRoutes(app);
   twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);

@@ -8,6 +8,7 @@ import { intents, urgencies, channels } from '../../triage/types';
 import { audit } from '../access/audit';
 import { afterCursor, pageOf } from '../platform/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
+import { consentByChannel } from '../outreach/outreach-policy';
 
 const TriageSchema = z
   .object({
@@ -68,8 +69,16 @@ export const MessageSchema = z
   })
   .openapi('Message');
 
+const ConsentView = z.enum(['granted', 'revoked', 'unknown', 'no_contact']);
 export const ConversationSchema = ConversationSummarySchema.omit({ patient: true, preview: true })
-  .extend({ patient: PatientRef, messages: z.array(MessageSchema), playbook: ConversationPlaybookSchema })
+  .extend({
+    patient: PatientRef,
+    messages: z.array(MessageSchema),
+    playbook: ConversationPlaybookSchema,
+    consent: z
+      .object({ sms: ConsentView, email: ConsentView, voice: ConsentView })
+      .openapi({ description: "the patient's consent per channel (texts, email, calls); record a change with POST /api/v1/patients/{id}/consent" }),
+  })
   .openapi('Conversation');
 
 export const ListConversationsQuery = z.object({
@@ -218,7 +227,7 @@ export async function getConversation(db: Database, who: Principal, id: string, 
     if (!row || !canSeeQueue(who, row.c.practiceId, row.c.queueId, row.c.assigneeId)) throw notFound('conversation');
     const [patient] = await tx.select().from(patients).where(eq(patients.id, row.c.patientId));
     const points = await tx
-      .select({ kind: contactPoints.kind, value: contactPoints.value })
+      .select()
       .from(contactPoints)
       .where(eq(contactPoints.patientId, row.c.patientId))
       .orderBy(asc(contactPoints.createdAt));
@@ -249,8 +258,9 @@ export async function getConversation(db: Database, who: Principal, id: string, 
         id: patient!.id,
         firstName: patient!.firstName,
         lastName: patient!.lastName,
-        contactPoints: points,
+        contactPoints: points.map((cp) => ({ kind: cp.kind, value: cp.value })),
       },
+      consent: consentByChannel(points),
       messages: msgs.map(({ m, authorName }) => ({
         id: m.id,
         direction: m.direction,

@@ -6,6 +6,7 @@ import { canSeePractice, isManagerOf, type Principal } from '../access/principal
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { intents } from '../../triage/types';
 import { audit } from '../access/audit';
+import { fillFreeCapacity } from './assignment';
 
 const SlaTarget = z.object({
   firstResponseMinutes: z.number().int().min(1).max(60 * 24 * 30).optional(),
@@ -191,6 +192,8 @@ export async function updateAssistant(db: Database, who: Principal, id: string, 
     if (data.skills) set.skills = data.skills;
     await tx.update(users).set(set).where(eq(users.id, id));
     await audit(tx, who, requestId, { action: 'assistant.update', subjectType: 'user', subjectId: id, detail: { fields: Object.keys(data) } });
+    // back online, more capacity or more queues: the oldest waiting conversations come to them
+    if (data.presence === 'available' || data.capacity !== undefined || data.queueIds !== undefined) await fillFreeCapacity(tx, { now: new Date(), userId: id });
   });
   return (await listAssistants(db, who)).find((a) => a.id === id)!;
 }

@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Database, Db } from '../platform/db/client';
-import { practiceAddresses, practices, queues, routingRuleSets } from '../platform/db/schema';
+import { conversations, practiceAddresses, practices, queues, routingRuleSets } from '../platform/db/schema';
+import type { PracticeSettings } from '../platform/db/practice-settings';
 import { canSeePractice, isAdmin, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { isValidTimeZone } from '../platform/time';
@@ -73,9 +74,34 @@ const practiceFields = {
     .optional(),
 };
 
-export const CreatePracticeSchema = z.object(practiceFields).openapi('CreatePractice');
+const RingGroupSchema = z
+  .object({
+    numbers: z.array(E164).min(1).max(10),
+    timeoutSeconds: z.number().int().min(5).max(60).default(20),
+  })
+  .openapi('RingGroup', { description: 'staff phones rung together when a caller asks for a person in hours; nobody answers within the timeout: voicemail' });
+
+const settingsFields = {
+  /** the Spanish after-hours greeting (the English one is afterHoursMessage) */
+  afterHoursMessageEs: z.string().max(1000).nullable().optional(),
+  ringGroup: RingGroupSchema.nullable().optional(),
+};
+
+export const CreatePracticeSchema = z.object({ ...practiceFields, ...settingsFields }).openapi('CreatePractice');
+/**
+ * PATCH semantics: a field that is absent is left as it is. Built from the same fields without
+ * their create-time defaults, which would otherwise fill an absent list with [] and wipe it
+ * (`.partial()` keeps a `.default()`).
+ */
 export const UpdatePracticeSchema = z
-  .object({ ...practiceFields, active: z.boolean() })
+  .object({
+    ...practiceFields,
+    ...settingsFields,
+    phoneNumbers: z.array(E164).max(50),
+    emailAddresses: z.array(z.email().transform((e) => e.toLowerCase())).max(50),
+    active: z.boolean(),
+    confirm: z.boolean().openapi({ description: 'needed to remove the last number (or email address) of a practice with open conversations' }),
+  })
   .partial()
   .openapi('UpdatePractice');
 
@@ -94,6 +120,8 @@ export const PracticeSchema = z
     website: z.string().nullable(),
     portalUrl: z.string().nullable(),
     afterHoursMessage: z.string().nullable(),
+    afterHoursMessageEs: z.string().nullable(),
+    ringGroup: z.object({ numbers: z.array(z.string()), timeoutSeconds: z.number() }).nullable(),
     onCall: z.object({ phone: z.string().nullable(), email: z.string().nullable() }),
     portalWebhook: z.object({ url: z.string().nullable(), secretSet: z.boolean() }),
     queues: z.array(z.object({ id: z.uuid(), key: z.string(), name: z.string(), urgent: z.boolean() })),
@@ -126,6 +154,8 @@ async function views(db: Db, rows: (typeof practices.$inferSelect)[]): Promise<P
     website: p.website,
     portalUrl: p.portalUrl,
     afterHoursMessage: p.afterHoursMessage,
+    afterHoursMessageEs: p.settings.afterHoursMessageEs ?? null,
+    ringGroup: p.settings.ringGroup ? { numbers: p.settings.ringGroup.numbers, timeoutSeconds: p.settings.ringGroup.timeoutSeconds ?? 20 } : null,
     onCall: { phone: p.onCallPhone, email: p.onCallEmail },
     portalWebhook: { url: p.portalWebhookUrl, secretSet: Boolean(p.portalWebhookSecret) },
     queues: queueRows.filter((q) => q.practiceId === p.id).map((q) => ({ id: q.id, key: q.key, name: q.name, urgent: q.urgent })),
@@ -200,6 +230,7 @@ export async function createPractice(
         onCallEmail: data.onCall?.email ?? null,
         portalWebhookUrl: data.portalWebhook?.url ?? null,
         portalWebhookSecret: data.portalWebhook?.secret ?? null,
+        settings: withSettings({}, data),
       })
       .returning();
     await replaceAddresses(tx, row!.id, data.phoneNumbers, data.emailAddresses);
@@ -243,14 +274,16 @@ export async function updatePractice(
       set.portalWebhookUrl = data.portalWebhook.url;
       if (data.portalWebhook.secret !== undefined) set.portalWebhookSecret = data.portalWebhook.secret;
     }
-    const [row] = await tx.update(practices).set(set).where(eq(practices.id, current.id)).returning();
+    if (data.afterHoursMessageEs !== undefined || data.ringGroup !== undefined) set.settings = withSettings(current.settings, data);
     if (data.phoneNumbers !== undefined || data.emailAddresses !== undefined) {
       const existing = await tx.select().from(practiceAddresses).where(eq(practiceAddresses.practiceId, current.id));
       const phones = data.phoneNumbers ?? existing.filter((a) => a.kind === 'phone').map((a) => a.value);
       const emails = data.emailAddresses ?? existing.filter((a) => a.kind === 'email').map((a) => a.value);
+      if (!data.confirm) await assertNotStranding(tx, current.id, existing, phones, emails);
       await assertAddressesFree(tx, phones, emails, current.id);
       await replaceAddresses(tx, current.id, phones, emails);
     }
+    const [row] = await tx.update(practices).set(set).where(eq(practices.id, current.id)).returning();
     await audit(tx, who, requestId, {
       action: 'practice.update',
       subjectType: 'practice',
@@ -260,6 +293,44 @@ export async function updatePractice(
     });
     return (await views(tx, [row!]))[0]!;
   });
+}
+
+/** The practice's settings with the fields the request names (null clears one). */
+function withSettings(current: PracticeSettings, data: { afterHoursMessageEs?: string | null; ringGroup?: { numbers: string[]; timeoutSeconds: number } | null }): PracticeSettings {
+  const next: PracticeSettings = { ...current };
+  if (data.afterHoursMessageEs !== undefined) {
+    if (data.afterHoursMessageEs === null) delete next.afterHoursMessageEs;
+    else next.afterHoursMessageEs = data.afterHoursMessageEs;
+  }
+  if (data.ringGroup !== undefined) {
+    if (data.ringGroup === null) delete next.ringGroup;
+    else next.ringGroup = data.ringGroup;
+  }
+  return next;
+}
+
+/**
+ * Taking away a practice's last number (or last email address) while patients are talking to
+ * it on that channel strands them: their next message reaches no practice. Asked to confirm.
+ */
+async function assertNotStranding(db: Db, practiceId: string, existing: { kind: string }[], phones: string[], emails: string[]) {
+  const lost: ('phone' | 'email')[] = [];
+  if (phones.length === 0 && existing.some((a) => a.kind === 'phone')) lost.push('phone');
+  if (emails.length === 0 && existing.some((a) => a.kind === 'email')) lost.push('email');
+  if (lost.length === 0) return;
+  const channels = lost.flatMap((k) => (k === 'phone' ? ['sms', 'voice'] : ['email'])) as ('sms' | 'voice' | 'email')[];
+  const [open] = await db
+    .select({ n: count() })
+    .from(conversations)
+    .where(and(eq(conversations.practiceId, practiceId), ne(conversations.status, 'resolved'), inArray(conversations.channel, channels)));
+  const n = Number(open?.n ?? 0);
+  if (n > 0) {
+    throw new AppError(
+      'confirmation_required',
+      `this removes the practice's last ${lost.join(' and last ')} ${lost.length > 1 ? 'addresses' : lost[0] === 'phone' ? 'number' : 'address'} while ${n} conversation${n === 1 ? ' is' : 's are'} open on it; patients' next messages would reach no practice (they are held for admins). Send "confirm": true to do it anyway`,
+      { openConversations: n },
+    );
+  }
 }
 
 async function assertAddressesFree(db: Db, phones: string[], emails: string[], practiceId: string | null) {

@@ -4,7 +4,7 @@ import { contactPoints, conversations, queues, users } from '../platform/db/sche
 import { addNotifyJob } from '../outreach/notify-queue';
 import { addWakeJob } from '../inbox/timers-queue';
 import { evaluateRules, type RoutingPlan } from '../../triage/routing/index';
-import type { TemplatePurpose } from '../../templates/index';
+import { TemplateError, type TemplatePurpose } from '../../templates/index';
 import { renderForPractice } from '../outreach/templates';
 import type { Channel } from '../../triage/types';
 import { audit } from '../access/audit';
@@ -104,8 +104,18 @@ export async function routeMessage(db: Database, messageId: string, now: Date): 
     let replyId: string | null = null;
     if (plan.replyTemplate) {
       const channel = await replyChannel(tx, l, plan.replyTemplate, now);
+      // a template the practice cannot fill (no address on file for the address answer) loses
+      // the automatic reply, never the routing: the message still reaches its queue and clock
+      let rendered: Awaited<ReturnType<typeof renderReply>> | null = null;
       if (channel) {
-        const rendered = await renderReply(tx, l, plan.replyTemplate, channel);
+        try {
+          rendered = await renderReply(tx, l, plan.replyTemplate, channel);
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err;
+          plan.warnings.push(`reply ${plan.replyTemplate}: ${err.message}`);
+        }
+      }
+      if (channel && rendered) {
         const r = await queueOutbound(tx, {
           practiceId: l.practice.id,
           conversationId: c.id,

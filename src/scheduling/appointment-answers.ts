@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
-import { appointments, conversations, patients, practices, queues, reminders } from '../platform/db/schema';
+import { appointments, patients, practices, queues, reminders } from '../platform/db/schema';
 import type { Channel } from '../../triage/types';
 import { practiceNumber, firstNameOrGreeting } from '../outreach/outreach-conversation';
 import { nextFreeSlots } from './availability';
@@ -9,9 +9,10 @@ import { cancelReminders, planReminders } from './reminders/reminders';
 import { renderForPractice } from '../outreach/templates';
 import { acceptOffer } from './waitlist/waitlist';
 import { declineOffer, openOfferFor } from './waitlist/offers';
-import { applyAutomation, pendingWork } from '../inbox/people-only';
+import { applyAutomation } from '../inbox/people-only';
+import { settleAnswered } from '../inbox/settle';
 import { startSla } from '../inbox/sla';
-import { fillFreeCapacity, pickAssistant } from '../inbox/assignment';
+import { pickAssistant } from '../inbox/assignment';
 
 export type AppointmentAnswer = 'confirm' | 'cancel' | 'reschedule';
 
@@ -174,26 +175,9 @@ export async function toSchedulingQueue(tx: Db, practiceId: string, conversation
   await startSla(tx, conversationId, now);
 }
 
-/**
- * After automation answered a patient's reply to a reminder or an offer: a conversation with
- * nothing else awaiting is closed (the answer went out; the gate keeps it open if what the
- * patient wrote needs a person); one that still awaits an answer keeps its due time.
- */
+/** After automation answered a patient's reply to a reminder or an offer (inbox/settle.ts). */
 export async function settleAnsweredReply(db: Database, input: { conversationId: string; messageId: string; now: Date; toPerson: boolean }): Promise<void> {
-  await db.transaction(async (tx) => {
-    const [c] = await tx.select().from(conversations).where(eq(conversations.id, input.conversationId)).for('update');
-    if (!c || c.status === 'resolved') return;
-    const pending = await pendingWork(tx, input.conversationId);
-    const others = pending.awaiting.filter((m) => m.id !== input.messageId);
-    if (!input.toPerson && others.length === 0) {
-      const r = await applyAutomation(tx, input.conversationId, { status: 'resolved' }, { by: 'reminder_answer', now: input.now, messageId: input.messageId });
-      if (r?.conversation.status === 'resolved') {
-        if (c.assigneeId) await fillFreeCapacity(tx, { now: input.now, userId: c.assigneeId });
-        return;
-      }
-    }
-    await startSla(tx, input.conversationId, input.now);
-  });
+  await db.transaction((tx) => settleAnswered(tx, { ...input, by: 'reminder_answer' }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db/client';
 import { contactPoints, conversations, messages, practiceAddresses, practices, sendgridEvents, type DeliveryStatus } from '../../platform/db/schema';
+import { detectOptOut } from '../../../triage/opt-out';
 import { emailDeliveryRank, emailEventEffect, type EmailDeliveryStatus, type SendGridEvent } from '../../../channels/email/events';
 import type { InboundMessage } from '../../../channels/types';
 import { recordConsent } from '../../outreach/consent';
@@ -57,12 +58,23 @@ export async function storeInboundEmail(
       references: email.threading?.references ?? [],
     },
   };
-  return ingestInbound(db, message, {
+  // "unsubscribe", "please stop emailing me": consent for email is revoked with this message
+  // (a long email's "unsubscribe" is a newsletter footer more often than a patient's request)
+  const optOut = (email.body.length <= 600 ? detectOptOut(email.body) : null) ?? (email.subject ? detectOptOut(email.subject.replace(/^\s*(re|fwd?|aw)\s*:\s*/i, '')) : null);
+  if (optOut) message.meta = { ...message.meta, optOut };
+  const stored = await ingestInbound(db, message, {
     practiceId: target.practiceId,
     receivedAt: opts.receivedAt,
     requestId: opts.requestId,
     patient: parts.length >= 2 ? { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1)! } : undefined,
   });
+  if (optOut) {
+    const [point] = await db.select().from(contactPoints).where(eq(contactPoints.id, stored.contactPointId));
+    if (point && point.emailConsent !== 'revoked') {
+      await recordConsent(db, { practiceId: target.practiceId, contactPointId: point.id, purpose: 'email', state: 'revoked', source: 'email_free_text', detail: optOut.kind, messageId: stored.messageId });
+    }
+  }
+  return stored;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

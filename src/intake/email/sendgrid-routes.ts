@@ -11,6 +11,7 @@ import type { InboundMessage } from '../../../channels/types';
 import { AppError } from '../../platform/errors';
 import { applySendGridEvents, EMAIL_MAX_ATTACHMENT_BYTES, practiceForEmail, storeInboundEmail } from './email-inbound';
 import { basicAuthMatches, sendgridInboundCredentials } from '../../access/sendgrid-credentials';
+import { holdUnrouted } from '../unrouted';
 import type { App, AppEnv } from '../../http/context';
 import { errorBody } from '../../http/errors';
 
@@ -52,7 +53,10 @@ export function sendgridRoutes(app: App) {
     try {
       const target = await practiceForEmail(db, recipients, email.threading?.replyToken ?? null);
       if (!target) {
-        return c.json(errorBody(c, 'unknown_recipient', 'no practice receives email at any of the recipient addresses'), 404);
+        // SendGrid drops a 4xx: the email is kept in the unrouted holding area for an admin instead
+        const held = await holdUnrouted(db, email, receivedAt);
+        log.warn({ requestId: c.get('requestId'), unroutedId: held.id }, 'sendgrid inbound to no practice: held');
+        return c.json({ id: held.id, conversationId: null, duplicate: held.duplicate, unrouted: true }, 200);
       }
       result = await storeInboundEmail(db, email, target, { receivedAt, requestId: c.get('requestId') });
     } catch (err) {

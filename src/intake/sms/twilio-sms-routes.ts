@@ -1,7 +1,7 @@
 import { parseTwilioSms } from '../../../channels/sms/parse';
 import { parseTwilioStatusCallback } from '../../../channels/sms/status';
 import { emptyMessagingResponse, messagingReply } from '../../../channels/sms/twiml';
-import { AppError } from '../../platform/errors';
+import { holdUnrouted } from '../unrouted';
 import { practiceByAddress } from '../../practices/practices';
 import { applySmsStatus, receiveSms } from './sms-inbound';
 import type { App } from '../../http/context';
@@ -11,9 +11,9 @@ import { channelInputToAppError, twiml, verifiedTwilioParams } from '../../http/
  * Twilio's SMS/MMS webhooks. Answers within milliseconds: the message and its triage job
  * are stored in one round trip, replies go out through the send job.
  *
- * A `To` number no active practice owns is answered 404 `not_found` and nothing is stored:
- * it is a configuration mistake (a Twilio number pointed here but not added to a practice),
- * and a 4xx shows in Twilio's debugger without Twilio retrying it.
+ * A `To` number no active practice owns (not added yet, or removed) is not refused: Twilio
+ * does not retry a 4xx, so the patient's text would be lost. It is kept in the unrouted
+ * holding area for an admin to route or dismiss, and answered with empty TwiML.
  */
 export function twilioSmsRoutes(app: App) {
   app.post('/webhooks/twilio/sms', async (c) => {
@@ -28,8 +28,9 @@ export function twilioSmsRoutes(app: App) {
     }
     const practice = await practiceByAddress(deps.db, 'phone', message.to);
     if (!practice) {
-      deps.log.warn({ requestId: c.get('requestId'), messageSid: message.providerId }, 'sms to a number no practice owns');
-      throw new AppError('not_found', 'no active practice has this number');
+      const held = await holdUnrouted(deps.db, message, now);
+      deps.log.warn({ requestId: c.get('requestId'), messageSid: message.providerId, unroutedId: held.id }, 'sms to a number no practice owns: held');
+      return twiml(c, emptyMessagingResponse());
     }
     const result = await receiveSms(deps.db, message, { practice, receivedAt: now, requestId: c.get('requestId') });
     if (!result.duplicate && !result.keyword) deps.relay.nudge();

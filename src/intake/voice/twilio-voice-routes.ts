@@ -8,6 +8,7 @@ import {
 import { incomingCallTwiml, menuChoiceFrom, menuChoiceTwiml, readVoiceQuery, voicemailDoneTwiml, type VoiceLanguage } from '../../../channels/voice/twiml';
 import { callBySid, callStatusChanged, recordingCompleted, startCall, transcriptionArrived, updateCall, voiceSettings } from './calls';
 import { practiceByAddress } from '../../practices/practices';
+import { holdUnrouted } from '../unrouted';
 import type { App } from '../../http/context';
 import { channelInputToAppError, twiml, verifiedTwilioParams } from '../../http/twilio-webhook';
 
@@ -35,7 +36,13 @@ export function twilioVoiceRoutes(app: App) {
     const incoming = parsed(() => parseIncomingCall(params));
     const practice = await practiceByAddress(deps.db, 'phone', incoming.to);
     if (!practice) {
-      deps.log.warn({ requestId: c.get('requestId'), callSid: incoming.callSid }, 'call to a number no practice owns');
+      // kept for admins (a number removed by mistake must not lose who called)
+      const held = await holdUnrouted(
+        deps.db,
+        { channel: 'voice', providerId: incoming.callSid, to: incoming.to, from: { kind: 'phone', value: incoming.from }, body: 'Call to a number no practice owns', attachments: [], meta: { callerIdKnown: incoming.callerIdKnown }, receivedAt: deps.clock.now() },
+        deps.clock.now(),
+      );
+      deps.log.warn({ requestId: c.get('requestId'), callSid: incoming.callSid, unroutedId: held.id }, 'call to a number no practice owns: held');
       return twiml(c, notInServiceTwiml());
     }
     const call = await startCall(deps.db, practice, incoming, deps.clock.now());

@@ -51,6 +51,17 @@ export const PracticeSettingsSchema = z.object({
   offlineReturnMinutes: z.number().int().min(1).max(24 * 60).optional(),
   /** the Spanish after-hours greeting (the English one is a column) */
   afterHoursMessageEs: z.string().max(1000).optional(),
+  /**
+   * The staff phones a caller reaches by "talk to someone" in hours (the IVR's 0, a reminder
+   * call's 3): rung together, the first to answer takes the call; nobody within the timeout:
+   * voicemail.
+   */
+  ringGroup: z
+    .object({
+      numbers: z.array(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number')).min(1).max(10),
+      timeoutSeconds: z.number().int().min(5).max(60).default(20),
+    })
+    .optional(),
   /** Twilio Voice Intelligence service per language, for voicemail transcripts Twilio's own cannot do */
   voiceIntelligenceServiceSids: z.partialRecord(z.enum(['en', 'es']), z.string().max(64)).optional(),
 });
