@@ -138,7 +138,7 @@ export function callOutcome(input: { forwardAnswered: boolean; voicemailRecorded
   return 'missed';
 }
 
-export type NoTranscriptReason = 'too_short' | 'too_long' | 'failed' | 'language';
+export type NoTranscriptReason = 'too_short' | 'too_long' | 'failed' | 'language' | 'simulated';
 
 /** Twilio's built-in transcription covers recordings of 2 to 120 seconds, English only. */
 export const TWILIO_TRANSCRIPTION_MIN_SECONDS = 2;
@@ -174,9 +174,23 @@ export interface VoicemailInput {
   receivedAt: Date;
 }
 
+const NO_TRANSCRIPT: Record<NoTranscriptReason, string> = {
+  too_short: 'the recording is under 2 seconds',
+  too_long: 'the recording is too long to transcribe',
+  failed: 'transcription failed',
+  language: 'no transcription service for this language is set up',
+  simulated: 'transcription is simulated (no provider configured)',
+};
+
+/** The body of a voicemail without a transcript: a marker for staff, never mistaken for the caller's words. */
+export function noTranscriptMarker(reason: NoTranscriptReason, language: VoiceLanguage): string {
+  return `[Voicemail${language === 'es' ? ' in Spanish' : ''}: transcript unavailable (${NO_TRANSCRIPT[reason]}). Listen to the recording.]`;
+}
+
 /**
- * A voicemail as an inbound `voice` message: transcript as body (empty and marked when
- * there is none, so it still lands in the inbox), the MP3 link, duration and menu choice.
+ * A voicemail as an inbound `voice` message: transcript as body (a clear "transcript
+ * unavailable" marker, and meta.noTranscript, when there is none, so it still lands in the
+ * inbox and reads as what it is), the MP3 link, duration and menu choice.
  */
 export function voicemailToInbound(input: VoicemailInput): InboundMessage {
   const { recording } = input;
@@ -197,7 +211,7 @@ export function voicemailToInbound(input: VoicemailInput): InboundMessage {
     providerId: recording.recordingSid,
     to: input.call.to,
     from: { kind: 'phone', value: input.call.from },
-    body: transcript ?? '',
+    body: transcript ?? noTranscriptMarker(input.noTranscriptReason ?? 'failed', input.language),
     attachments: [
       {
         name: `voicemail-${recording.recordingSid}.mp3`,

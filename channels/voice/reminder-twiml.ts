@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import type { VoiceLanguage } from './twiml';
+import { appendRingGroup, type VoiceLanguage } from './twiml';
 
 const SPEECH = {
   en: { voice: 'Polly.Joanna', language: 'en-US' },
@@ -24,15 +24,36 @@ export function reminderCallTwiml(input: { language: VoiceLanguage; text: string
   return r.toString();
 }
 
-/** The answer to a keypress: what was done, then goodbye, or a transfer to the practice. */
-export function reminderAnswerTwiml(input: { language: VoiceLanguage; text: string; dial?: string | null }): string {
+/**
+ * The answer to a keypress: what was done, then goodbye, or a transfer to the practice's ring
+ * group (its staff phones rung together, as the IVR's "talk to someone" does; never the
+ * practice's own Twilio number, which is the IVR). The dial's action says what came of it.
+ */
+export function reminderAnswerTwiml(input: {
+  language: VoiceLanguage;
+  text: string;
+  dial?: { numbers: string[]; timeoutSeconds: number; actionUrl: string } | null;
+}): string {
   const speech = SPEECH[input.language];
   const r = new twilio.twiml.VoiceResponse();
   r.say(speech, input.text);
-  if (input.dial) r.dial(input.dial);
+  if (input.dial && input.dial.numbers.length > 0) appendRingGroup(r, input.dial, input.dial.actionUrl);
   else r.hangup();
   return r.toString();
 }
+
+/** After the transfer: a call that nobody picked up hears that someone will call back. */
+export function reminderDialDoneTwiml(input: { language: VoiceLanguage; answered: boolean }): string {
+  const r = new twilio.twiml.VoiceResponse();
+  if (!input.answered) r.say(SPEECH[input.language], NOBODY[input.language]);
+  r.hangup();
+  return r.toString();
+}
+
+const NOBODY = {
+  en: 'Sorry, no one could take your call. Someone from our office will call you back. Goodbye.',
+  es: 'Lo sentimos, nadie pudo atender su llamada. Alguien de nuestra oficina le llamará. Adiós.',
+};
 
 export const connectingText = {
   en: 'Please hold while we connect you to the office.',

@@ -8,8 +8,11 @@ export interface TranscriptionRequest {
   language: VoiceLanguage;
 }
 
-/** Either the text now, or a job id to ask about later (`fetch`) or to await a webhook for. */
-export type TranscriptionResult = { text: string } | { pending: true; id: string };
+/**
+ * Either the text now, or a job id to ask about later (`fetch`) or to await a webhook for, or
+ * word that no transcript will come (the simulated provider says why).
+ */
+export type TranscriptionResult = { text: string } | { pending: true; id: string } | { unavailable: string };
 
 export type TranscriptionStatus = { state: 'pending' } | { state: 'completed'; text: string } | { state: 'failed' };
 
@@ -31,6 +34,20 @@ export function createNoTranscriptionProvider(): TranscriptionProvider {
     transcribe: async () => {
       throw new Error('no transcription provider configured');
     },
+    fetch: async () => ({ state: 'failed' }),
+  };
+}
+
+/**
+ * Simulate mode (no provider credentials): every language is "transcribed" to a clear
+ * unavailable marker at once, so a Spanish voicemail still lands, marked, in its language,
+ * for a person to listen to; nothing leaves the machine.
+ */
+export function createSimulatedTranscriptionProvider(): TranscriptionProvider {
+  return {
+    name: 'simulated',
+    supports: () => true,
+    transcribe: async () => ({ unavailable: 'simulated' }),
     fetch: async () => ({ state: 'failed' }),
   };
 }

@@ -5,7 +5,7 @@ import type { Language } from '../../triage/types';
 export type VoiceLanguage = Language;
 
 /** What the caller asked for in the menu; goes into the voicemail's meta for triage. */
-export const menuChoices = ['appointments', 'refills', 'billing', 'other', 'urgent'] as const;
+export const menuChoices = ['appointments', 'refills', 'billing', 'other', 'urgent', 'person'] as const;
 export type MenuChoice = (typeof menuChoices)[number];
 
 /** Absolute public URLs (PUBLIC_BASE_URL + the paths of DESIGN.md). */
@@ -24,6 +24,13 @@ export interface VoicePracticeSettings {
   inHours: boolean;
   /** the practice's own after-hours text, in the call's language; a default is used otherwise */
   afterHoursMessage?: string | null;
+  /**
+   * The after-hours text per language. When given, each language reads its own (a caller who
+   * presses 9 hears the Spanish text, never the English one in a Spanish voice).
+   */
+  afterHoursMessages?: Partial<Record<VoiceLanguage, string | null>>;
+  /** staff phones rung together when a caller asks for a person in hours; none: the option is not offered */
+  ringGroup?: { numbers: string[]; timeoutSeconds: number } | null;
   /** E.164 number of the on-call provider; only offered after hours, only when set */
   onCallNumber?: string | null;
   urls: VoiceUrls;
@@ -53,12 +60,16 @@ const TEXT = {
     leaveMessageAfterHours: 'Otherwise, please leave a message after the tone and we will call you back when we open.',
     connecting: 'Connecting you to the provider on call. Please hold.',
     onCallUnreachable: 'We could not reach the provider on call.',
+    personOffer: 'To speak with someone, press 0.',
+    connectingPerson: 'Please hold while we connect you.',
+    personUnreachable: 'Sorry, no one is available to take your call right now.',
     voicemail: {
       appointments: 'Please leave your name, date of birth, and the appointment you need after the tone.',
       refills: 'Please leave your name, date of birth, the medication, and your pharmacy after the tone.',
       billing: 'Please leave your name, date of birth, and your billing question after the tone.',
       other: 'Please leave your name, date of birth, and a brief message after the tone.',
       urgent: 'Please leave your name, date of birth, and a brief message after the tone. We will call you back as soon as possible.',
+      person: 'Please leave your name, date of birth, and a brief message after the tone, and we will call you back.',
     } satisfies Record<MenuChoice, string>,
     finishHint: 'Press the pound key when you are done.',
     noMessage: 'We did not receive a message. Goodbye.',
@@ -77,12 +88,16 @@ const TEXT = {
     leaveMessageAfterHours: 'De lo contrario, deje un mensaje después del tono y le llamaremos cuando abramos.',
     connecting: 'Le comunicamos con el médico de guardia. Por favor espere.',
     onCallUnreachable: 'No pudimos comunicarnos con el médico de guardia.',
+    personOffer: 'Para hablar con alguien, oprima 0.',
+    connectingPerson: 'Por favor espere mientras le comunicamos.',
+    personUnreachable: 'Lo sentimos, en este momento no hay nadie disponible para atender su llamada.',
     voicemail: {
       appointments: 'Después del tono, deje su nombre, su fecha de nacimiento y la cita que necesita.',
       refills: 'Después del tono, deje su nombre, su fecha de nacimiento, el medicamento y su farmacia.',
       billing: 'Después del tono, deje su nombre, su fecha de nacimiento y su pregunta sobre facturación.',
       other: 'Después del tono, deje su nombre, su fecha de nacimiento y un breve mensaje.',
       urgent: 'Después del tono, deje su nombre, su fecha de nacimiento y un breve mensaje. Le llamaremos lo antes posible.',
+      person: 'Después del tono, deje su nombre, su fecha de nacimiento y un breve mensaje, y le llamaremos.',
     } satisfies Record<MenuChoice, string>,
     finishHint: 'Oprima la tecla numeral cuando termine.',
     noMessage: 'No recibimos ningún mensaje. Adiós.',
@@ -164,9 +179,11 @@ export function incomingCallTwiml(input: VoicePracticeSettings & { language: Voi
     action: withQuery(urls.menu, { lang: language }),
   });
   if (input.inHours) {
-    say(gather, language, `${t.welcome(input.practiceName)} ${t.menu}`);
+    const person = input.ringGroup && input.ringGroup.numbers.length > 0 ? ` ${t.personOffer}` : '';
+    say(gather, language, `${t.welcome(input.practiceName)} ${t.menu}${person}`);
   } else {
-    const closed = input.afterHoursMessage?.trim() || t.closed(input.practiceName);
+    const own = input.afterHoursMessages ? input.afterHoursMessages[language] : input.afterHoursMessage;
+    const closed = own?.trim() || t.closed(input.practiceName);
     say(gather, language, offerOnCall ? `${closed} ${t.onCallOffer}` : closed);
   }
   say(gather, other(language), t.switchLanguage);
@@ -183,13 +200,14 @@ function normaliseSpeech(speech: string): string {
 const SPOKEN: { choice: MenuChoice | 'switch'; words: string[] }[] = [
   { choice: 'switch', words: ['spanish', 'espanol', 'english', 'ingles'] },
   { choice: 'urgent', words: ['urgent', 'urgente', 'on call', 'de guardia'] },
+  { choice: 'person', words: ['representative', 'someone', 'somebody', 'person', 'operator', 'agent', 'receptionist', 'front desk', 'representante', 'alguien', 'persona', 'operadora', 'operador', 'recepcion'] },
   { choice: 'appointments', words: ['appointment', 'appointments', 'schedule', 'reschedule', 'cita', 'citas'] },
   { choice: 'refills', words: ['refill', 'refills', 'prescription', 'prescriptions', 'medication', 'pharmacy', 'receta', 'recetas', 'resurtir', 'medicamento', 'medicina', 'farmacia'] },
   { choice: 'billing', words: ['billing', 'bill', 'payment', 'pay', 'invoice', 'insurance', 'factura', 'facturacion', 'pago', 'cuenta', 'seguro'] },
   { choice: 'other', words: ['other', 'something else', 'message', 'voicemail', 'otro', 'otra', 'mensaje'] },
 ];
 
-const KEYS_IN_HOURS: Record<string, MenuChoice | 'switch'> = { '1': 'appointments', '2': 'refills', '3': 'billing', '4': 'other', '9': 'switch' };
+const KEYS_IN_HOURS: Record<string, MenuChoice | 'switch'> = { '0': 'person', '1': 'appointments', '2': 'refills', '3': 'billing', '4': 'other', '9': 'switch' };
 
 /** What a key press or a spoken answer asked for; null when it matched nothing. */
 export function menuChoiceFrom(input: { digits?: string | null; speechResult?: string | null; inHours: boolean }): MenuChoice | 'switch' | null {
@@ -203,6 +221,7 @@ export function menuChoiceFrom(input: { digits?: string | null; speechResult?: s
     const heard = normaliseSpeech(input.speechResult);
     for (const { choice, words } of SPOKEN) {
       if (choice === 'urgent' && input.inHours) continue;
+      if (choice === 'person' && !input.inHours) continue;
       if (words.some((w) => heard.includes(` ${w} `))) return choice;
     }
   }
@@ -218,8 +237,10 @@ export function menuChoiceTwiml(
     language: VoiceLanguage;
     digits?: string | null;
     speechResult?: string | null;
-    /** DialCallStatus when this is the on-call forward's action */
+    /** DialCallStatus when this is the on-call forward's or the ring group's action */
     dialCallStatus?: string | null;
+    /** which dial that was (the `choice` in its action URL): the ring group, else the on-call forward */
+    dialChoice?: MenuChoice | null;
   },
 ): string {
   const { language, urls } = input;
@@ -229,6 +250,8 @@ export function menuChoiceTwiml(
     const response = new twilio.twiml.VoiceResponse();
     if (input.dialCallStatus === 'completed' || input.dialCallStatus === 'answered') {
       response.hangup();
+    } else if (input.dialChoice === 'person') {
+      appendVoicemail(response, language, 'person', urls, t.personUnreachable);
     } else {
       appendVoicemail(response, language, 'urgent', urls, t.onCallUnreachable);
     }
@@ -236,9 +259,18 @@ export function menuChoiceTwiml(
   }
 
   const choice = menuChoiceFrom({ digits: input.digits, speechResult: input.speechResult, inHours: input.inHours });
-  if (choice === 'switch') return incomingCallTwiml({ ...input, language: other(language) });
+  if (choice === 'switch') {
+    const next = other(language);
+    // the other language's own after-hours text, never this one's read in the other voice
+    return incomingCallTwiml({ ...input, language: next, afterHoursMessage: input.afterHoursMessages ? (input.afterHoursMessages[next] ?? null) : null });
+  }
 
   const response = new twilio.twiml.VoiceResponse();
+  if (choice === 'person' && input.ringGroup && input.ringGroup.numbers.length > 0) {
+    say(response, language, t.connectingPerson);
+    appendRingGroup(response, input.ringGroup, withQuery(urls.menu, { lang: language, choice: 'person', event: 'dial' }));
+    return response.toString();
+  }
   if (choice === 'urgent' && input.onCallNumber) {
     say(response, language, t.connecting);
     const dial = response.dial({
@@ -251,6 +283,16 @@ export function menuChoiceTwiml(
   }
   appendVoicemail(response, language, choice ?? 'other', urls);
   return response.toString();
+}
+
+/**
+ * Rings a practice's staff phones together (`<Dial>` with one `<Number>` per phone): the first
+ * to answer takes the call; after the timeout Twilio posts the action, which falls back to
+ * voicemail. Also used by a reminder call's "talk to someone".
+ */
+export function appendRingGroup(response: VoiceResponse, group: { numbers: string[]; timeoutSeconds: number }, actionUrl: string) {
+  const dial = response.dial({ timeout: group.timeoutSeconds, answerOnBridge: true, action: actionUrl });
+  for (const n of group.numbers) dial.number(n);
 }
 
 /** Answer to the Record action (event=action): the caller is done. */

@@ -35,6 +35,8 @@ const envSchema = z
     ),
     TWILIO_ACCOUNT_SID: secret(),
     TWILIO_AUTH_TOKEN: secret(),
+    /** Twilio Voice Intelligence service (GA...) in Spanish, for Spanish voicemails of practices that set none of their own */
+    TWILIO_INTELLIGENCE_SERVICE_ES: optional(z.string().regex(/^GA[0-9a-fA-F]{32}$/, 'must be a Voice Intelligence service SID (GA followed by 32 hex digits)')),
     SENDGRID_API_KEY: secret(),
     SENDGRID_INBOUND_USER: secret(),
     SENDGRID_INBOUND_PASSWORD: secret(),

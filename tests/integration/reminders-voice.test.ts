@@ -14,7 +14,10 @@ const clock = new FakeClock('2026-11-02T14:00:00Z');
 beforeAll(async () => {
   h = await startHarness({ clock, env: { SMS_RATE_PER_SECOND: '1000' } });
   p = await makePractice(h.runtime.deps.db);
-  await h.runtime.deps.db.update(practices).set({ mainPhone: '+12125550100' }).where(eq(practices.id, p.id));
+  await h.runtime.deps.db
+    .update(practices)
+    .set({ mainPhone: '+12125550100', settings: { ringGroup: { numbers: ['+12125550201', '+12125550202'], timeoutSeconds: 20 } } })
+    .where(eq(practices.id, p.id));
 });
 afterAll(() => h.close());
 const db = () => h.runtime.deps.db;
@@ -63,7 +66,13 @@ describe('voice reminders', () => {
     expect((await appointmentById(db(), a.appointment.id)).status).toBe('cancelled');
     const b = await called('es');
     const talk = await (await postTwilio(h, `/webhooks/twilio/voice/reminder/answer?reminderId=${b.reminder.id}`, { ...callParams(b.phone), Digits: '3' })).text();
-    expect(talk).toContain('<Dial>+12125550100</Dial>');
+    // the practice's ring group, never its own number (the IVR); nobody picks up: a person calls back
+    expect(talk).toContain('<Number>+12125550201</Number>');
+    expect(talk).toContain('<Number>+12125550202</Number>');
+    expect(talk).not.toContain('+12125550100');
+    expect(talk).toContain(`reminderId=${b.reminder.id}&amp;event=dial`);
+    const missed = await (await postTwilio(h, `/webhooks/twilio/voice/reminder/answer?reminderId=${b.reminder.id}&event=dial`, { ...callParams(b.phone), DialCallStatus: 'no-answer' })).text();
+    expect(missed).toMatch(/Alguien de nuestra oficina le llamará/);
     expect((await appointmentById(db(), b.appointment.id)).status).toBe('booked');
   });
 

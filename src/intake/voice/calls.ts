@@ -45,14 +45,25 @@ export function voiceUrls(env: Pick<Env, 'PUBLIC_BASE_URL'>): VoicePracticeSetti
 /** What the IVR needs of a practice, for a call in a language. */
 export function voiceSettings(env: Pick<Env, 'PUBLIC_BASE_URL'>, practice: Practice, inHours: boolean, language: VoiceLanguage): VoicePracticeSettings {
   const esMessage = practice.settings.afterHoursMessageEs ?? null;
+  // the practice's own after-hours text is written in English; Spanish has its own setting,
+  // and each language reads only its own (a caller who presses 9 hears the Spanish one)
+  const afterHoursMessages = { en: practice.afterHoursMessage, es: esMessage };
   return {
     practiceName: practice.name,
     inHours,
-    // the practice's own after-hours text is written in English; Spanish has its own setting
-    afterHoursMessage: language === 'en' ? practice.afterHoursMessage : esMessage,
+    afterHoursMessage: afterHoursMessages[language],
+    afterHoursMessages,
     onCallNumber: practice.onCallPhone,
+    ringGroup: ringGroupOf(practice),
     urls: voiceUrls(env),
   };
+}
+
+/** The staff phones a caller reaches by "talk to someone" (settings.ringGroup), if the practice set them. */
+export function ringGroupOf(practice: Pick<Practice, 'settings'>): { numbers: string[]; timeoutSeconds: number } | null {
+  const group = practice.settings.ringGroup;
+  if (!group || group.numbers.length === 0) return null;
+  return { numbers: group.numbers, timeoutSeconds: group.timeoutSeconds ?? 20 };
 }
 
 const isChoice = (v: string | null | undefined): v is MenuChoice => (menuChoices as readonly string[]).includes(v ?? '');
@@ -136,7 +147,7 @@ export async function landVoicemail(
     receivedAt: input.receivedAt,
   });
   const stored = await ingestInbound(db, message, { practiceId: call.practiceId, receivedAt: input.receivedAt, requestId: input.requestId ?? null });
-  const transcript = message.body === '' ? null : message.body;
+  const transcript = message.meta?.noTranscript ? null : message.body;
   if (stored.duplicate && transcript) {
     // the transcript came after the voicemail had landed without one: fill it in
     const [existing] = await db.select({ meta: messages.meta }).from(messages).where(eq(messages.id, stored.messageId));

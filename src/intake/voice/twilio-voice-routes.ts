@@ -66,8 +66,10 @@ export function twilioVoiceRoutes(app: App) {
     const inHours = call.inHours ?? false;
     const dialCallStatus = q.event === 'dial' ? params.DialCallStatus || 'failed' : null;
     if (dialCallStatus) {
+      // the on-call forward (after hours) or the ring group (in hours, "talk to someone")
+      const dialed = q.choice === 'person' ? 'person' : 'urgent';
       const answered = dialCallStatus === 'completed' || dialCallStatus === 'answered';
-      await updateCall(deps.db, call.id, answered ? { outcome: 'answered', menuChoice: 'urgent' } : { menuChoice: 'urgent' });
+      await updateCall(deps.db, call.id, answered ? { outcome: 'answered', menuChoice: dialed } : { menuChoice: dialed });
     } else {
       const choice = menuChoiceFrom({ digits: params.Digits, speechResult: params.SpeechResult, inHours });
       if (choice === 'switch') await updateCall(deps.db, call.id, { language: q.language === 'en' ? 'es' : 'en' });
@@ -81,6 +83,7 @@ export function twilioVoiceRoutes(app: App) {
         digits: params.Digits ?? null,
         speechResult: params.SpeechResult ?? null,
         dialCallStatus,
+        dialChoice: q.choice,
       }),
     );
   });

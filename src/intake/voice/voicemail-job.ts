@@ -52,6 +52,7 @@ export function voicemailJob() {
         if (step === 'transcribe') {
           const result = await provider.transcribe({ recordingUrl: row.recording.url, recordingSid: row.recording.recordingSid, language });
           if ('text' in result) await land(result.text || null, 'failed');
+          else if ('unavailable' in result) await land(null, 'simulated');
           else await schedulePoll(deps, recordingId, result.id, 1, requestId);
         } else {
           const transcriptId = job.data.transcriptId ?? '';

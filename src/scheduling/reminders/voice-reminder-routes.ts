@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { appointments, messages, patients, practices, reminders } from '../../platform/db/schema';
-import { reminderAnswerTwiml, reminderCallTwiml, connectingText } from '../../../channels/voice/reminder-twiml';
+import { reminderAnswerTwiml, reminderCallTwiml, reminderDialDoneTwiml, connectingText } from '../../../channels/voice/reminder-twiml';
+import { ringGroupOf } from '../../intake/voice/calls';
 import type { VoiceLanguage } from '../../../channels/voice/twiml';
 import { applyAppointmentAnswer, toSchedulingQueue, type AppointmentAnswer } from '../appointment-answers';
 import { renderForPractice } from '../../outreach/templates';
@@ -54,6 +55,11 @@ export function twilioVoiceReminderRoutes(app: App) {
     if (!row || row.reminder.channel !== 'voice') throw new AppError('not_found', 'reminder call not found');
     const language: VoiceLanguage = row.patient.language === 'es' ? 'es' : 'en';
     const now = deps.clock.now();
+    // the ring group's answer after a "3": the conversation is already in the scheduling queue
+    if (new URL(c.req.url).searchParams.get('event') === 'dial') {
+      const status = params.DialCallStatus ?? 'failed';
+      return twiml(c, reminderDialDoneTwiml({ language, answered: status === 'completed' || status === 'answered' }));
+    }
     const digit = (params.Digits ?? '').trim();
     const answers: Record<string, AppointmentAnswer> = { '1': 'confirm', '2': 'cancel' };
     const zone = row.patient.timeZone ?? row.practice.timeZone;
@@ -80,13 +86,17 @@ export function twilioVoiceReminderRoutes(app: App) {
       return twiml(c, reminderAnswerTwiml({ language, text: await say(answer === 'confirm' ? 'appointment_confirmed' : 'appointment_cancelled') }));
     }
     if (digit === '3') {
-      const dial = row.practice.mainPhone;
+      const group = ringGroupOf(row.practice);
       await deps.db.transaction(async (tx) => {
         await tx.update(reminders).set({ answer: 'reschedule', answeredAt: now, updatedAt: now }).where(eq(reminders.id, reminderId));
         // a person calls back if the transfer is not picked up
         if (row.conversationId) await toSchedulingQueue(tx, row.practice.id, row.conversationId, now);
       });
-      if (dial) return twiml(c, reminderAnswerTwiml({ language, text: connectingText[language], dial }));
+      if (group) {
+        const base = deps.env.PUBLIC_BASE_URL.replace(/\/$/, '');
+        const actionUrl = `${base}/webhooks/twilio/voice/reminder/answer?reminderId=${reminderId}&event=dial`;
+        return twiml(c, reminderAnswerTwiml({ language, text: connectingText[language], dial: { ...group, actionUrl } }));
+      }
       return twiml(c, reminderAnswerTwiml({ language, text: await say('appointment_reschedule_queue') }));
     }
     const base = deps.env.PUBLIC_BASE_URL.replace(/\/$/, '');

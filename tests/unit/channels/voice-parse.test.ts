@@ -151,8 +151,10 @@ describe('voicemailToInbound', () => {
 
   it('still lands without a transcript, marked with the reason', () => {
     const message = voicemailToInbound({ recording: { ...recording, durationSeconds: 1 }, call, transcript: null, noTranscriptReason: 'too_short', choice: null, language: 'en', receivedAt });
-    expect(message.body).toBe('');
+    expect(message.body).toBe('[Voicemail: transcript unavailable (the recording is under 2 seconds). Listen to the recording.]');
     expect(message.meta).toMatchObject({ noTranscript: true, noTranscriptReason: 'too_short', durationSeconds: 1 });
+    const es = voicemailToInbound({ recording, call, transcript: null, noTranscriptReason: 'simulated', choice: null, language: 'es', receivedAt });
+    expect(es.body).toMatch(/^\[Voicemail in Spanish: transcript unavailable \(transcription is simulated/);
     expect(message.attachments).toHaveLength(1);
   });
 });

@@ -171,3 +171,46 @@ describe('readVoiceQuery and voicemailDoneTwiml', () => {
     expect(flow(voicemailDoneTwiml('en'))).toEqual(['Response', 'Say', 'Hangup']);
   });
 });
+
+describe('talk to someone (issue 11)', () => {
+  const ringGroup = { numbers: ['+12125550201', '+12125550202'], timeoutSeconds: 20 };
+
+  it('in hours the menu offers 0 when the practice has a ring group, and not without one', () => {
+    expect(incomingCallTwiml({ ...practice, language: 'en', inHours: true, ringGroup })).toContain('To speak with someone, press 0.');
+    expect(incomingCallTwiml({ ...practice, language: 'es', inHours: true, ringGroup })).toContain('Para hablar con alguien, oprima 0.');
+    expect(incomingCallTwiml({ ...practice, language: 'en', inHours: true })).not.toContain('press 0');
+    expect(incomingCallTwiml({ ...practice, language: 'en', inHours: false, ringGroup })).not.toContain('press 0');
+  });
+
+  it('0 (or "representative") rings every staff phone at once with the timeout, then falls to voicemail', () => {
+    for (const input of [{ digits: '0' }, { speechResult: 'I want to talk to someone' }, { speechResult: 'Quiero hablar con una persona' }]) {
+      const xml = menuChoiceTwiml({ ...practice, language: 'en', inHours: true, ringGroup, ...input });
+      expect(flow(xml)).toEqual(['Response', 'Say', 'Dial', 'Number', 'Number']);
+      expect(attr(xml, 'Dial', 'timeout')).toBe('20');
+      expect(attr(xml, 'Dial', 'action')).toBe(`${urls.menu}?lang=en&choice=person&event=dial`);
+    }
+    const nobody = menuChoiceTwiml({ ...practice, language: 'en', inHours: true, ringGroup, dialCallStatus: 'no-answer', dialChoice: 'person' });
+    expect(nobody).toContain('no one is available');
+    expect(attr(nobody, 'Record', 'recordingStatusCallback')).toBe(`${urls.recording}?lang=en&choice=person&event=status`);
+    expect(flow(menuChoiceTwiml({ ...practice, language: 'en', inHours: true, ringGroup, dialCallStatus: 'completed', dialChoice: 'person' }))).toEqual(['Response', 'Hangup']);
+  });
+
+  it('without a ring group, 0 leaves a voicemail', () => {
+    const xml = menuChoiceTwiml({ ...practice, language: 'en', inHours: true, digits: '0' });
+    expect(xml).not.toContain('<Dial');
+    expect(xml).toContain('<Record');
+  });
+
+  it('after hours, 9 reads the Spanish after-hours text, never the English one in a Spanish voice', () => {
+    const afterHoursMessages = { en: 'We are closed.', es: 'Estamos cerrados.' };
+    const en = incomingCallTwiml({ ...practice, language: 'en', inHours: false, afterHoursMessages });
+    expect(en).toContain('We are closed.');
+    const es = menuChoiceTwiml({ ...practice, language: 'en', inHours: false, afterHoursMessages, afterHoursMessage: 'We are closed.', digits: '9' });
+    expect(es).toContain('<Say voice="Polly.Lupe" language="es-US">Estamos cerrados.');
+    expect(es).not.toContain('We are closed.');
+    // no Spanish text set: the default Spanish closed message
+    const fallback = menuChoiceTwiml({ ...practice, language: 'en', inHours: false, afterHoursMessages: { en: 'We are closed.', es: null }, digits: '9' });
+    expect(fallback).toContain('Nuestra oficina está cerrada en este momento.');
+    expect(fallback).not.toContain('We are closed.');
+  });
+});
