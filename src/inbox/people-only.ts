@@ -257,7 +257,9 @@ export async function requireConfirmation(
   action: 'resolve' | 'snooze',
   input: { confirm?: boolean; reason?: string | null },
 ): Promise<{ withoutReply: boolean; peopleOnlyMessageIds: string[] }> {
-  const pending = await pendingWork(tx, conversationId);
+  const all = await pendingWork(tx, conversationId);
+  // a person can read a message that is not triaged yet; only what triage marked needs the confirm
+  const pending = { ...all, peopleOnly: all.peopleOnly.filter((m) => m.triage) };
   if (pending.peopleOnly.length === 0) return { withoutReply: false, peopleOnlyMessageIds: [] };
   const reason = input.reason?.trim() ?? '';
   if (!input.confirm) {

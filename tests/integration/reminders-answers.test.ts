@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq } from 'drizzle-orm';
-import { conversations, messages, practices, queues, waitlistEntries } from '../../src/platform/db/schema';
+import { contactPoints, conversations, messages, practices, queues, waitlistEntries } from '../../src/platform/db/schema';
 import { FakeClock } from '../../src/platform/clock';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
@@ -55,7 +55,7 @@ describe('answers to reminders', () => {
     { language: 'en', text: 'C', status: 'confirmed', reply: /is confirmed/ },
     { language: 'es', text: 'Sí', status: 'confirmed', reply: /queda confirmada/ },
     { language: 'en', text: 'X', status: 'cancelled', reply: /cancel/i },
-    { language: 'es', text: 'cancelar', status: 'cancelled', reply: /fue cancelada/ },
+    { language: 'es', text: 'cancelar la cita', status: 'cancelled', reply: /fue cancelada/ },
   ] as const;
   for (const c of cases) {
     it(`"${c.text}" (${c.language}) makes the reminded appointment ${c.status} and answers from the template`, async () => {
@@ -115,6 +115,20 @@ describe('answers to reminders', () => {
     const replanned = (await remindersOfAppointment(db(), appointment.id)).filter((x) => x.appointmentStartsAt?.getTime() === moved.startsAt.getTime());
     expect(replanned.length).toBeGreaterThan(0);
     await db().update(practices).set({ settings: {} }).where(eq(practices.id, p.id));
+  });
+
+  it('CANCELAR alone is an opt-out (as CANCEL is at Twilio): texts stop, and a person asks about the reminded appointment', async () => {
+    const { patient, phone, appointment } = await reminded('es');
+    await answer(phone, 'CANCELAR');
+    // the appointment is not cancelled on an ambiguous word...
+    expect((await appointmentById(db(), appointment.id)).status).toBe('booked');
+    const [cp] = await db().select().from(contactPoints).where(eq(contactPoints.value, phone));
+    expect(cp!.smsConsent).toBe('revoked');
+    // ...a person in scheduling calls to ask, with a due time
+    const [conv] = await db().select().from(conversations).where(and(eq(conversations.patientId, patient.id), eq(conversations.channel, 'sms')));
+    const [scheduling] = await db().select().from(queues).where(and(eq(queues.practiceId, p.id), eq(queues.key, 'scheduling')));
+    expect(conv).toMatchObject({ queueId: scheduling!.id, needsHuman: true, status: 'open', intent: 'appointment_cancel' });
+    expect(conv!.slaDueAt).not.toBeNull();
   });
 
   it('with no reminder sent yet, an answer applies to the next upcoming appointment', async () => {

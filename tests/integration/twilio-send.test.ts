@@ -130,23 +130,37 @@ describe('outreach timing and the automated-text cap', () => {
   const db = () => h.runtime.deps.db;
   const clock = () => h.clock as FakeClock;
   const stored = async (id: string) => (await db().select().from(messages).where(eq(messages.id, id)))[0]!;
-  const queue = (conversationId: string, purpose: 'reply' | 'outreach', body = 'hi') =>
-    queueOutbound(db(), { practiceId: p.id, conversationId, channel: 'sms', body, purpose, authorType: 'automation', now: h.clock.now() });
+  const queue = (conversationId: string, purpose: 'reply' | 'outreach' | 'auto_reply', body = 'hi', extra: { template?: string; authorType?: 'automation' | 'user' } = {}) =>
+    queueOutbound(db(), {
+      practiceId: p.id,
+      conversationId,
+      channel: 'sms',
+      body,
+      purpose,
+      authorType: extra.authorType ?? (purpose === 'reply' ? 'user' : 'automation'),
+      meta: extra.template ? { template: extra.template } : {},
+      now: h.clock.now(),
+    });
 
-  it('a reply goes out at 23:00, outreach waits for 8:00 in the patient\'s zone', async () => {
+  it('a person\'s reply and a safety answer go out at 23:00; outreach and routine automatic replies wait for 8:00 in the patient\'s zone', async () => {
     clock().set('2026-01-06T04:00:00Z'); // 23:00 in New York
     const { conversation } = await makeConversation(db(), p.id, { phone: nextPhone() });
-    const r = await queue(conversation.id, 'reply', 'A nurse will call you today.');
+    const r = await queue(conversation.id, 'auto_reply', 'A nurse will call you today.', { template: 'urgent_ack' });
     const o = await queue(conversation.id, 'outreach', 'Reminder: visit tomorrow at 10.');
+    const person = await queue(conversation.id, 'reply', 'We got your message.', { authorType: 'user' });
+    const hours = await queue(conversation.id, 'auto_reply', 'We open at 8.', { template: 'hours' });
     await h.drain();
     expect((await stored(r.messageId)).status).toBe('queued');
+    expect((await stored(person.messageId)).status).toBe('queued');
     expect((await stored(o.messageId)).status).toBe('pending');
+    expect((await stored(hours.messageId)).status).toBe('pending');
     const [row] = await db().select().from(outbox).where(eq(outbox.dedupeKey, `send:${o.messageId}`));
     expect(row!.runAt.toISOString()).toBe('2026-01-06T13:00:00.000Z');
     clock().set('2026-01-06T13:00:00Z');
     await h.drain();
     expect((await stored(o.messageId)).status).toBe('queued');
-    expect(twilioApi.messages.map((m) => m.form.Body)).toEqual(['A nurse will call you today.', 'Reminder: visit tomorrow at 10.']);
+    expect((await stored(hours.messageId)).status).toBe('queued');
+    expect(twilioApi.messages.map((m) => m.form.Body).sort()).toEqual(['A nurse will call you today.', 'Reminder: visit tomorrow at 10.', 'We got your message.', 'We open at 8.']);
   });
 
   it('holds automated texts to 1 a day and 3 a week per patient, recording the reason; replies are not counted', async () => {
@@ -167,7 +181,7 @@ describe('outreach timing and the automated-text cap', () => {
         sent.push(pair.find((m) => m.status === 'queued')!.body);
       } else {
         expect(outcome).toEqual(['refused:weekly_cap', 'refused:weekly_cap']);
-        expect(pair[0]!.errorMessage).toMatch(/3 automated texts/);
+        expect(pair[0]!.errorMessage).toMatch(/3 automated calls or texts/);
       }
       clock().advance(86_400_000);
     }

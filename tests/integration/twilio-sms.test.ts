@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses } from '../../src/platform/db/schema';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses, unroutedMessages } from '../../src/platform/db/schema';
 import { queueOutbound } from '../../src/outreach/outbound';
 import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/access/webhook-secrets';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -115,15 +115,21 @@ describe('POST /webhooks/twilio/sms', () => {
     expect(mode).toBe(0o600);
   });
 
-  it('answers 400 naming the missing field of a signed but unusable payload, and 404 for a number no practice owns', async () => {
+  it('answers 400 naming the missing field of a signed but unusable payload; a text to a number no practice owns is held (200), not lost', async () => {
     const { MessageSid: _s, ...noSid } = inboundSms('+14155550148', practiceNumber, 'x');
     const bad = await postTwilio(h, '/webhooks/twilio/sms', noSid);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'bad_request', message: 'missing MessageSid' });
     const params = inboundSms('+14155550148', '+14155559999', 'wrong number');
     const unknown = await postTwilio(h, '/webhooks/twilio/sms', params);
-    expect(unknown.status).toBe(404);
+    // Twilio does not retry a 4xx: the text is kept for admins instead
+    expect(unknown.status).toBe(200);
     expect(await bySid(params.MessageSid!)).toBeUndefined();
+    const [held] = await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!));
+    expect(held).toMatchObject({ channel: 'sms', fromAddress: '+14155550148', toAddress: '+14155559999', body: 'wrong number', status: 'held' });
+    // a retried webhook is held once
+    expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
+    expect(await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!))).toHaveLength(1);
   });
 });
 
@@ -160,11 +166,12 @@ describe('opt-out keywords', () => {
     expect((await consentOf(phone)).smsConsent).toBe('revoked');
   });
 
-  it('"please stop texting me" is not a keyword: stored and triaged, consent unchanged', async () => {
+  it('"please stop texting me" is not a keyword but asks to stop: consent revoked with it, confirmed, and still triaged', async () => {
     const phone = '+14155550151';
     const params = inboundSms(phone, practiceNumber, 'please stop texting me about the cancel');
-    await postTwilio(h, '/webhooks/twilio/sms', params);
-    expect((await consentOf(phone)).smsConsent).toBe('unknown');
+    const res = await postTwilio(h, '/webhooks/twilio/sms', params);
+    expect(await res.text()).toContain('You will no longer get text messages from us.');
+    expect((await consentOf(phone)).smsConsent).toBe('revoked');
     const msg = await bySid(params.MessageSid!);
     expect(await db().select().from(outbox).where(eq(outbox.dedupeKey, `triage:${msg!.id}`))).toHaveLength(1);
   });
