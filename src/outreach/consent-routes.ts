@@ -36,6 +36,6 @@ export function consentRoutes(app: App) {
         422: { description: 'The patient has no contact of that kind', content: { 'application/json': { schema: errors[400].content['application/json'].schema } } },
       },
     }),
-    async (c) => c.json(await recordStaffConsent(c.get('deps').db, requireStaff(c), c.req.valid('param').id, c.req.valid('json'), c.get('requestId')), 200),
+    async (c) => c.json(await recordStaffConsent(c.get('deps').db, requireStaff(c), c.req.valid('param').id, c.req.valid('json'), c.get('deps').clock.now(), c.get('requestId')), 200),
   );
 }

@@ -17,6 +17,8 @@ export interface ConsentChange {
   detail?: string | null;
   messageId?: string | null;
   actor?: Principal | null;
+  /** when it happened (the injected clock's time); default: the database's now */
+  at?: Date;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function recordConsent(db: Db, change: ConsentChange): Promise<void
     messageId: change.messageId ?? null,
     actorUserId: change.actor?.userId ?? null,
     actorTokenId: change.actor?.tokenId ?? null,
+    ...(change.at ? { createdAt: change.at } : {}),
   });
   if (change.purpose === 'sms') {
     await db.update(contactPoints).set({ smsConsent: change.state }).where(eq(contactPoints.id, change.contactPointId));
@@ -113,7 +116,7 @@ async function stateOf(db: Db, patientId: string, warning: string | null): Promi
  * opt-in for texts, email or calls, on every contact of that kind (a STOP covers every number
  * of the practice; "don't text me" on the phone covers every number of theirs). Audited.
  */
-export async function recordStaffConsent(db: Database, who: Principal, patientId: string, input: z.input<typeof StaffConsentSchema>, requestId: string | null) {
+export async function recordStaffConsent(db: Database, who: Principal, patientId: string, input: z.input<typeof StaffConsentSchema>, now: Date, requestId: string | null) {
   const data = StaffConsentSchema.parse(input);
   return db.transaction(async (tx) => {
     const p = await patientFor(tx, who, patientId);
@@ -129,6 +132,7 @@ export async function recordStaffConsent(db: Database, who: Principal, patientId
         source: `staff_${data.source}`,
         detail: data.note ?? null,
         actor: who,
+        at: now,
       });
     }
     // Twilio blocks a number that texted STOP (or another of its keywords) until it texts START

@@ -134,6 +134,7 @@ function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
               state: 'revoked',
               source: message.channel === 'email' ? 'provider_unsubscribed' : `twilio_error_${err.code ?? '21610'}`,
               messageId,
+              at: deps.clock.now(),
             });
             await tx
               .update(messages)

@@ -42,26 +42,10 @@ const engine: TriageEngine = {
   },
 };
 
-const MESSAGES = [
-  'I have chest pain and I am sweating',
-  'tengo dolor de pecho muy fuerte',
-  'my son has a fever of 104',
-  'is it safe to take ibuprofen with my lisinopril',
-  'can I move my appointment to next week',
-  'quiero cambiar mi cita',
-  'what are your hours on friday',
-  'thank you',
-  'thanks',
-  'gracias',
-  'please stop texting me',
-  'Stop sending me these messages',
-  'STOP',
-  'BAJA',
-  'no me manden más mensajes',
-  'START',
-  'HELP',
-  'ok',
-];
+const CLINICAL = ['I have chest pain and I am sweating', 'tengo dolor de pecho muy fuerte', 'my son has a fever of 104', 'is it safe to take ibuprofen with my lisinopril'];
+const OPT_OUTS = ['please stop texting me', 'Stop sending me these messages', 'STOP', 'BAJA', 'no me manden más mensajes', 'CANCELAR'];
+const ROUTINE = ['can I move my appointment to next week', 'quiero cambiar mi cita', 'what are your hours on friday', 'thank you', 'thanks', 'gracias', 'START', 'HELP', 'ok'];
+const MESSAGES = [...CLINICAL, ...OPT_OUTS, ...ROUTINE];
 
 type Step =
   | { kind: 'text'; body: string }
@@ -70,7 +54,9 @@ type Step =
   | { kind: 'clock'; to: 'minutes' | 'night' | 'early' | 'morning' | 'day'; minutes: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...MESSAGES).map((body) => ({ kind: 'text' as const, body })) },
+  { weight: 2, arbitrary: fc.constantFrom(...CLINICAL).map((body) => ({ kind: 'text' as const, body })) },
+  { weight: 2, arbitrary: fc.constantFrom(...OPT_OUTS).map((body) => ({ kind: 'text' as const, body })) },
+  { weight: 3, arbitrary: fc.constantFrom(...ROUTINE).map((body) => ({ kind: 'text' as const, body })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'photo' as const }) },
   { weight: 1, arbitrary: fc.constantFrom(...MESSAGES).map((body) => ({ kind: 'stray' as const, body })) },
   {
@@ -213,7 +199,7 @@ describe('issue 11 invariants under generated rules, messages and clock moves', 
           await checkInvariants(phone, accepted, seenUrgent);
         }
       }),
-      { seed: 20260302, numRuns: 12, endOnFailure: true },
+      { seed: 20260302, numRuns: 15, endOnFailure: true },
     );
   });
 });

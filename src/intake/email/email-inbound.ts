@@ -71,7 +71,7 @@ export async function storeInboundEmail(
   if (optOut) {
     const [point] = await db.select().from(contactPoints).where(eq(contactPoints.id, stored.contactPointId));
     if (point && point.emailConsent !== 'revoked') {
-      await recordConsent(db, { practiceId: target.practiceId, contactPointId: point.id, purpose: 'email', state: 'revoked', source: 'email_free_text', detail: optOut.kind, messageId: stored.messageId });
+      await recordConsent(db, { practiceId: target.practiceId, contactPointId: point.id, purpose: 'email', state: 'revoked', source: 'email_free_text', detail: optOut.kind, messageId: stored.messageId, at: opts.receivedAt });
     }
   }
   return stored;

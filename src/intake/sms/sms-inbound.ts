@@ -70,7 +70,7 @@ export async function receiveSms(
           // "stop emailing me" by text: the patient's email addresses
           const emails = await tx.select().from(contactPoints).where(and(eq(contactPoints.patientId, stored.patientId), eq(contactPoints.kind, 'email')));
           for (const e of emails.filter((x) => x.emailConsent !== 'revoked')) {
-            await recordConsent(tx, { practiceId: opts.practice.id, contactPointId: e.id, purpose: 'email', state: 'revoked', source: 'sms_free_text', detail: null, messageId: stored.messageId });
+            await recordConsent(tx, { practiceId: opts.practice.id, contactPointId: e.id, purpose: 'email', state: 'revoked', source: 'sms_free_text', detail: null, messageId: stored.messageId, at: opts.receivedAt });
           }
           continue;
         }
@@ -82,6 +82,7 @@ export async function receiveSms(
           source: optOut?.kind === 'phrase' ? 'sms_free_text' : 'sms_keyword',
           detail: asKeyword?.word ?? null,
           messageId: stored.messageId,
+          at: opts.receivedAt,
         });
         if (purpose === 'sms') smsChanged = true;
       }
@@ -104,6 +105,7 @@ export async function receiveSms(
         source: 'sms_keyword',
         detail: asKeyword.word,
         messageId: stored.messageId,
+        at: opts.receivedAt,
       });
       await settleAnswered(tx, { conversationId: stored.conversationId, messageId: stored.messageId, now: opts.receivedAt, by: 'rules' });
     } else if (asKeyword?.kind === 'help') {
@@ -256,6 +258,7 @@ export async function applySmsStatus(db: Database, update: SmsStatusUpdate, now:
           source: 'twilio_error_21610',
           detail: 'status callback',
           messageId: msg.id,
+          at: now,
         });
       }
     }
