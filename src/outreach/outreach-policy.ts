@@ -58,6 +58,15 @@ const isCompliance = (template: string | null | undefined) => (COMPLIANCE_TEMPLA
 
 const refuse = (code: RefusalCode, message: string): PolicyAnswer => ({ ok: false, code, message });
 
+/**
+ * Consent and reachability alone (no timing): whether automated outreach on this channel can
+ * reach this contact at all. Reminder planning and waitlist offers choose contacts with it.
+ */
+export function reachable(channel: Channel, contact: Contact | null): { ok: true } | { ok: false; code: RefusalCode; message: string } {
+  const a = mayContact({ channel, purpose: 'outreach', by: 'automation', contact, now: new Date(Date.UTC(2026, 0, 1, 17)), timeZone: 'UTC' });
+  return a.ok ? { ok: true } : a;
+}
+
 /** Whether (and from when) this message may go to this contact. Pure. */
 export function mayContact(q: PolicyQuestion): PolicyAnswer {
   if (q.channel === 'voice' && q.purpose !== 'outreach') {

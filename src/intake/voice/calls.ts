@@ -23,6 +23,7 @@ import { ingestInbound } from '../ingest';
 import { queueOutbound } from '../../outreach/outbound';
 import { renderForPractice } from '../../outreach/templates';
 import { transcriptionProviderFor } from './transcription';
+import { reachable } from '../../outreach/outreach-policy';
 
 type Practice = typeof practices.$inferSelect;
 type Call = typeof calls.$inferSelect;
@@ -360,12 +361,14 @@ async function missedCallTextBack(
       select (extract(epoch from max((meta ->> 'textBackAt')::timestamptz)) * 1000)::float8 as ms from messages
       where contact_point_id = ${cp!.id} and direction = 'outbound' and meta ->> 'kind' = 'missed_call_text_back'`),
   );
+  // the outreach policy says whether this number may get an automated text at all
+  const policy = reachable('sms', { ...cp!, canReceiveSms: textable });
   const decision = decideMissedCallTextBack({
     now,
     timeZone: patient?.timeZone ?? practice.timeZone,
     lastTextBackAt: last?.ms != null ? new Date(Number(last.ms)) : null,
-    canTextBack: textable,
-    revoked: cp!.smsConsent === 'revoked',
+    canTextBack: policy.ok || policy.code === 'consent_revoked',
+    revoked: !policy.ok && policy.code === 'consent_revoked',
   });
   if (!decision.send) return decision;
   await queueOutbound(tx, {

@@ -4,7 +4,8 @@
  * and only between 08:00 and 21:00 in the patient's zone (TCPA quiet hours); outside that
  * window it waits for 08:00.
  */
-import { localDay, nextOutreachTime } from '../../platform/time';
+import { localDay } from '../../platform/time';
+import { outreachWindowStart as nextOutreachTime } from '../../outreach/outreach-policy';
 
 export type TextBackDecision =
   | { send: true; at: Date }

@@ -5,6 +5,7 @@ import { adaptStep, reminderSendTime, type ReminderChannel } from './reminders';
 import { firstNameOrGreeting, outreachConversation, practiceNumber } from '../../outreach/outreach-conversation';
 import { renderForPractice } from '../../outreach/templates';
 import { DeferJob } from '../../platform/jobs/outbox';
+import { reachable } from '../../outreach/outreach-policy';
 import { defineJob, type JobDeps } from '../../platform/jobs/registry';
 
 /**
@@ -93,9 +94,8 @@ export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, remi
   });
 }
 
+/** The first contact the outreach policy lets this reminder reach. */
 function contactFor(channel: ReminderChannel, contacts: (typeof contactPoints.$inferSelect)[]) {
-  if (channel === 'email') return contacts.find((c) => c.kind === 'email' && c.emailConsent !== 'revoked' && !c.undeliverable);
-  if (channel === 'sms') return contacts.find((c) => c.kind === 'phone' && c.smsConsent !== 'revoked' && c.canReceiveSms !== false);
-  return contacts.find((c) => c.kind === 'phone');
+  return contacts.find((c) => reachable(channel, c).ok);
 }
 

@@ -4,7 +4,7 @@ import type { Db } from '../../platform/db/client';
 import { appointments, contactPoints, messages, patients, practices, reminders } from '../../platform/db/schema';
 import { addJob } from '../../platform/jobs/catalog';
 import { offerFreedSlot } from '../waitlist/offers';
-import { nextOutreachTime } from '../../platform/time';
+import { outreachWindowStart as nextOutreachTime, reachable } from '../../outreach/outreach-policy';
 import { CadenceStepSchema, ReminderCadenceSchema, type CadenceStep, type PracticeSettings, type ReminderCadence } from '../../platform/db/practice-settings';
 
 export type ReminderChannel = 'sms' | 'email' | 'voice';
@@ -65,23 +65,15 @@ export function adaptStep(
   if (channel === 'sms' && patient.preferredChannel === 'voice') channel = 'voice';
   if (channel === 'sms' && patient.preferredChannel === 'email') channel = 'email';
   if (channel === 'voice' && patient.preferredChannel === 'sms') channel = 'sms';
-  const phone = contacts.find((c) => c.kind === 'phone');
-  const email = contacts.find((c) => c.kind === 'email');
-  if (channel === 'email') {
-    if (!email) return { channel, skip: 'no_email' };
-    if (email.emailConsent === 'revoked') return { channel, skip: 'consent_revoked' };
-    if (email.undeliverable) return { channel, skip: 'email_undeliverable' };
-    return { channel };
-  }
-  if (!phone) return { channel, skip: 'no_phone' };
-  if (channel === 'sms') {
-    const textable = contacts.find((c) => c.kind === 'phone' && c.smsConsent !== 'revoked' && c.canReceiveSms !== false);
-    if (!textable) {
-      if (contacts.some((c) => c.kind === 'phone' && c.smsConsent === 'revoked')) return { channel, skip: 'consent_revoked' };
-      return { channel, skip: 'not_textable' };
-    }
-  }
-  return { channel };
+  // the outreach policy says who can be reached; the skip reason keeps its reminder name
+  const kind = channel === 'email' ? 'email' : 'phone';
+  const mine = contacts.filter((c) => c.kind === kind);
+  if (mine.length === 0) return { channel, skip: kind === 'email' ? 'no_email' : 'no_phone' };
+  if (mine.some((c) => reachable(channel, c).ok)) return { channel };
+  const refusal = reachable(channel, mine[0]!);
+  const code = refusal.ok ? null : refusal.code;
+  if (mine.some((c) => { const r = reachable(channel, c); return !r.ok && r.code === 'consent_revoked'; })) return { channel, skip: 'consent_revoked' };
+  return { channel, skip: code === 'undeliverable' ? 'email_undeliverable' : code === 'not_textable' ? 'not_textable' : (code ?? 'unreachable') };
 }
 
 /** Statuses of a reminder that has not gone out yet and can still be called off. */

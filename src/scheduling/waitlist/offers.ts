@@ -5,6 +5,7 @@ import { addJob } from '../../platform/jobs/catalog';
 import { practiceNumber, firstNameOrGreeting, outreachConversation } from '../../outreach/outreach-conversation';
 import { queueOutbound } from '../../outreach/outbound';
 import { renderForPractice } from '../../outreach/templates';
+import { reachable } from '../../outreach/outreach-policy';
 
 /** How many waitlisted patients hear about a freed slot at once. */
 export const OFFERS_AT_ONCE = 3;
@@ -52,7 +53,7 @@ export async function offerFreedSlot(tx: Db, slotAppointmentId: string, now: Dat
       .from(contactPoints)
       .where(and(eq(contactPoints.patientId, patient.id), eq(contactPoints.kind, 'phone')));
     // an offer is a text: a patient who cannot get one waits for the next slot
-    if (!phone || phone.smsConsent === 'revoked' || phone.canReceiveSms === false) continue;
+    if (!phone || !reachable('sms', phone).ok) continue;
     const zone = patient.timeZone ?? practice.timeZone;
     const [offer] = await tx
       .insert(waitlistOffers)

@@ -5,7 +5,7 @@ import { appointments, patients, practices, waitlistEntries, waitlistOffers } fr
 import { canSeePractice, type Principal } from '../../access/principal';
 import { AppError, forbidden, notFound } from '../../platform/errors';
 import { practiceNumber, firstNameOrGreeting, outreachConversation } from '../../outreach/outreach-conversation';
-import { nextOutreachTime } from '../../platform/time';
+import { outreachWindowStart as nextOutreachTime } from '../../outreach/outreach-policy';
 import { audit } from '../../access/audit';
 import { queueOutbound } from '../../outreach/outbound';
 import { planReminders } from '../reminders/reminders';
