@@ -107,6 +107,12 @@ async function openConversation(id) {
       await openConversation(id);
       await loadConversations();
     } catch (err) {
+      // people-only work closed or snoozed without a reply: say why, and ask for the reason the audit keeps
+      if (err.code === 'confirmation_required' && !(payload && payload.confirm)) {
+        const reason = window.prompt(`${err.message}\n\nWhy without a reply? (kept in the audit log)`);
+        if (reason && reason.trim()) return act(path, { ...(payload ?? {}), confirm: true, reason: reason.trim() })();
+        return;
+      }
       notice(err.message);
     }
   };
@@ -117,7 +123,8 @@ async function openConversation(id) {
       c.patient.contactPoints.map((p) => `${p.kind}: ${p.value}`).join(' · '),
       c.queue ? ` · queue: ${c.queue.name}` : '',
       ` · ${c.status}`,
-      c.slaDueAt ? ` · due ${fmt(c.slaDueAt)}` : ''),
+      c.slaDueAt ? ` · due ${fmt(c.slaDueAt)}` : '',
+      c.consent ? ` · consent: texts ${c.consent.sms}, email ${c.consent.email}, calls ${c.consent.voice}` : ''),
     c.playbook && c.playbook.items.length
       ? el('aside', { class: 'playbook', 'aria-label': 'Checklist' },
           el('strong', {}, `Checklist (${c.playbook.queue?.name ?? c.playbook.queue ?? 'queue'})`),
