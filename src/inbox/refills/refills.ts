@@ -283,7 +283,8 @@ async function tellPatient(
   });
   await tx
     .update(conversations)
-    .set({ firstResponseAt: c.firstResponseAt ?? a.now, updatedAt: a.now })
+    // the clinician's decision answers the patient: what they wrote so far is handled
+    .set({ firstResponseAt: c.firstResponseAt ?? a.now, handledThrough: a.now, slaDueAt: null, updatedAt: a.now })
     .where(eq(conversations.id, c.id));
   return { messageId, channel, reason: null };
 }
