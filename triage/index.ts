@@ -9,6 +9,8 @@ export { extractEntities, extractMedications, extractPharmacy, extractCallbackNu
 export { normalizeText } from './normalize.js';
 export { detectLanguage } from './language.js';
 export * from './types.js';
+/** Filled in by the concept engine (issue 13); the old engine has none. */
+export const urgencyThresholds: Record<string, number> = {};
 
 let defaultTriage: Triage | undefined;
 
