@@ -28,6 +28,8 @@ interface Pattern {
   lang: 'en' | 'es';
   elems: Elem[];
   source: string;
+  /** a later word the pattern cannot match without (checked against the message first) */
+  need: Alt[] | null;
 }
 
 export interface Mention {
@@ -68,7 +70,16 @@ function compile(def: ConceptDef, lang: 'en' | 'es', phrase: string): Pattern {
       elems.push({ kind: 'stem', alts: part.split('|').map((a) => compileWord(a, lang)), optional, max: 0 });
     }
   }
-  return { concept: def, lang, elems, source: phrase };
+  // the last required word that is a stem or an exact word: if the message lacks it, skip
+  let need: Alt[] | null = null;
+  for (let k = elems.length - 1; k > 0; k--) {
+    const e = elems[k]!;
+    if (e.kind === 'stem' && !e.optional && e.alts.every((a) => a.kind !== 'prefix')) {
+      need = e.alts;
+      break;
+    }
+  }
+  return { concept: def, lang, elems, source: phrase, need };
 }
 
 // medication names (generic, brand, common misspellings) are one concept
@@ -175,11 +186,17 @@ function matchFrom(elems: Elem[], k: number, ts: TokenView[], i: number): number
 export function findMentions(ts: TokenView[]): Mention[] {
   const raw: Mention[] = [];
   const seen = new Set<Pattern>();
+  const present = new Set<string>();
+  for (const t of ts) {
+    present.add(t.w);
+    present.add(t.stemEn);
+  }
   const tryList = (list: Pattern[] | undefined, i: number) => {
     if (!list) return;
     for (const p of list) {
       if (seen.has(p)) continue;
       seen.add(p);
+      if (p.need && !p.need.some((a) => present.has(a.value))) continue;
       const end = matchFrom(p.elems, 0, ts, i);
       if (end >= i) raw.push({ id: p.concept.id, type: p.concept.type, from: i, to: end, lang: p.lang, pattern: p.source });
     }

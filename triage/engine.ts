@@ -1,14 +1,10 @@
 import { findAffirmed } from './affirmed.js';
 import { contributions, predict, type SoftmaxModel } from './classifier.js';
 import { extractEntities } from './entities.js';
-import { detectLanguage } from './language.js';
-import { words } from './normalize.js';
 import { detectOptOut } from './opt-out.js';
+import { readMessage } from './read.js';
 import { reminderAnswer } from './reminder.js';
-import { joinTokens, tokenize, type Token } from './text.js';
-import { features } from './tokenize.js';
-import { correctTypos } from './typos.js';
-import { intents, type Intent, type Language, type TriageInput, type TriageResult, type Urgency } from './types.js';
+import { intents, type Intent, type TriageInput, type TriageResult, type Urgency } from './types.js';
 import { assessUrgency, type UrgencyAssessment } from './urgency.js';
 import { URGENCY_THRESHOLDS, type UrgencyModel } from './urgency-model.js';
 
@@ -99,13 +95,7 @@ export function createTriage(model: TriageModel): Triage {
 
   function run(input: TriageInput, withExplanation: boolean): ExplainedTriageResult | TriageResult {
     const text = input.text ?? '';
-    // language first from shorthand-neutral words, then the words re-read in that language
-    const neutral = tokenize(text);
-    const language: Language = detectLanguage(text, words(joinTokens(neutral)));
-    const tokens: Token[] = tokenize(text, language);
-    const normalized = joinTokens(tokens);
-    const ws = words(correctTypos(normalized, language));
-    const feats = features(ws, language, input.channel);
+    const { language, tokens, corrected, normalized, intentFeatures: feats } = readMessage(text, input.channel);
     const rules: string[] = [];
 
     const prediction = predict(model.intent, feats);
@@ -127,7 +117,7 @@ export function createTriage(model: TriageModel): Triage {
       rules.push(`reminder_answer:${reminder}`);
     }
 
-    const assessment = assessUrgency(tokens, language, text, model.urgency ?? null);
+    const assessment = assessUrgency(tokens, corrected, language, text, model.urgency ?? null);
     let urgency: Urgency = assessment.urgency;
     for (const f of assessment.frames) rules.push(`frame:${f.id}:${f.urgency}`);
     if (assessment.decidedBy === 'model') rules.push(`urgency_model:${urgency}`);

@@ -721,7 +721,10 @@ export const FRAMES: Frame[] = [
     source: 'Manchester Triage System urgent discriminators (moderate pain, new neurological signs, near-syncope, palpitations)',
     test: ({ v }) =>
       anyOf(
-        first(v.get('near_syncope', 'palpitations', 'numb', 'weak', 'drowsy', 'vision_change', 'incontinence', 'balance', 'stiff_neck', 'photophobia')),
+        first(v.get('near_syncope', 'numb', 'weak', 'drowsy', 'vision_change', 'incontinence', 'balance', 'stiff_neck', 'photophobia')),
+        // "racing", "pounding" are palpitations only about the heart
+        first(v.get('palpitations').filter((p) => /palpita|taquicard|beating|late|acelerad|se sale|se me sale/.test(p.pattern))),
+        near(v.get('heart', 'chest', 'v_hr'), v.get('palpitations'), 6),
         near(v.get('chest', 'heart'), v.get('burning'), 6),
         near(v.get('headache'), v.get('persistent', 'severe'), 8),
         first(v.get('harm_method').filter(() => v.has('despair', 'mental_crisis'))),

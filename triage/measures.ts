@@ -53,7 +53,7 @@ const AGE_UNIT: Record<string, number> = {
   day: 1, days: 1, dia: 1, dias: 1, week: 7, weeks: 7, semana: 7, semanas: 7, month: 30, months: 30, mes: 30, meses: 30,
   year: 365, years: 365, ano: 365, anos: 365, anito: 365, anitos: 365, mesecito: 30, mesecitos: 30,
 };
-const PILL_WORDS = /^(pills?|tablets?|tabs?|capsules?|caplets?|chewables?|gummies|gummy|gel|pastillas?|pastillitas|pildoras?|tabletas?|capsulas?|gomitas|extra|of|de|ambien|xanax|advil|tylenols?|aspirins?|ibuprofen|motrin|aleve|benadryl|percocet|vicodin|oxy\w*|norco|valium|klonopin|ativan|melatonin\w*|sleeping|iron|vitamins?|loperamide|imodium)$/;
+const PILL_WORDS = /^(pills?|tablets?|tabs?|capsules?|caplets?|chewables?|gummies|gummy|gel|pastillas?|pastillitas|pildoras?|tabletas?|capsulas?|gomitas|extra|ambien|xanax|advil|tylenols?|aspirins?|ibuprofen|motrin|aleve|benadryl|percocet|vicodin|oxy\w*|norco|valium|klonopin|ativan|melatonin\w*|sleeping|iron|vitamins?|loperamide|imodium)$/;
 
 function near(mentions: Mention[], id: string | string[], from: number, to: number): Mention | undefined {
   const ids = Array.isArray(id) ? id : [id];
@@ -227,7 +227,8 @@ export function readMeasures(ts: TokenView[], mentions: Mention[]): Measure[] {
       continue;
     }
     // pill counts: "took 30 of my tylenol", "15 pills", "20 ambien", "me tome 30 pastillas"
-    if (n >= 2 && n <= 1000 && Number.isInteger(n) && (PILL_WORDS.test(next) || near(mentions, 'medication', i + 1, i + 3))) {
+    const ofMeds = (next === 'of' || next === 'de') && near(mentions, ['medication', 'med_name'], i + 2, i + 6);
+    if (n >= 2 && n <= 1000 && Number.isInteger(n) && (PILL_WORDS.test(next) || ofMeds || near(mentions, ['medication', 'med_name'], i + 1, i + 2))) {
       out.push({ kind: 'pill_count', value: n, from: i, to: i + 1 });
     }
   }

@@ -46,6 +46,9 @@ const ES_PHRASES: RegExp[] = [
   /\b(revocar|retiro|retirar) (mi )?(consentimiento|autorizacion)\b/,
 ];
 
+// every phrase below needs one of these words; most messages have none
+const HINT = /\b(stop|quit|cease|end|dont|do|no|never|unsubscribe|opt|optout|opting|take|remove|delete|drop|get|i|revoke|withdraw|leave|please|dejen|deje|dejar|dejan|paren|pare|parar|ya|quitenme|quiteme|quitarme|quitar|quiten|saquenme|sacarme|borrenme|borren|eliminen|eliminenme|dar|darme|denme|deme|den|doy|me|cancelar|cancelen|cancele|cancela|revocar|retiro|retirar)\b/;
+
 function clean(text: string): string {
   return foldAccents(text.toLowerCase())
     .replace(/[\u2018\u2019']/g, '')
@@ -61,6 +64,7 @@ export function detectOptOut(text: string): OptOut | null {
   const compact = t.replace(/ /g, '');
   // the whole message is one keyword ("STOP", "Stop.", "opt-out", "STOP ALL")
   if (KEYWORDS[compact] && compact.length <= 12 && t.split(' ').length <= 2) return { kind: 'keyword', language: KEYWORDS[compact]! };
+  if (!HINT.test(t)) return null;
   for (const re of ES_PHRASES) if (re.test(t)) return { kind: 'phrase', language: 'es' };
   for (const re of EN_PHRASES) if (re.test(t)) return { kind: 'phrase', language: 'en' };
   return null;

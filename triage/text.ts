@@ -226,9 +226,24 @@ function push(out: Token[], word: string, start: number, end: number, table: Rec
   for (const part of expanded.split(' ')) out.push({ w: part, orig: word, kind: 'word', start, end });
 }
 
-/** The tokens re-read in a language: shorthand of that language expanded (the raw spans are kept). */
-export function relex(raw: string, language: Language): Token[] {
-  return tokenize(raw, language);
+/**
+ * Tokens from `tokenize(raw)` (no language) re-read in a language: that language's
+ * shorthand expanded, raw spans kept. Same result as `tokenize(raw, language)`, cheaper.
+ */
+export function relex(tokens: Token[], language: Language): Token[] {
+  const table = language === 'es' ? ES : EN;
+  let out: Token[] | null = null;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const expanded = t.kind === 'punct' || t.w !== t.orig.replace(/([a-z])\1{2,}/g, '$1$1') ? undefined : table[t.w];
+    if (expanded === undefined || expanded === t.w) {
+      out?.push(t);
+      continue;
+    }
+    out ??= tokens.slice(0, i);
+    for (const part of expanded.split(' ')) out.push({ w: part, orig: t.orig, kind: 'word', start: t.start, end: t.end });
+  }
+  return out ?? tokens;
 }
 
 /** Words only, as a space-joined string with clause punctuation (". , ; ! ?") kept as tokens. */

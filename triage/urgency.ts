@@ -9,7 +9,6 @@ import { analyseContext, type Finding } from './context.js';
 import { childOf, FRAMES, View, type Ctx, type FrameHit } from './frames.js';
 import { readMeasures } from './measures.js';
 import type { Token } from './text.js';
-import { correctTokens } from './typos.js';
 import type { Language, Urgency } from './types.js';
 import { scoreUrgency, urgencyFeatures, URGENCY_THRESHOLDS, type UrgencyModel, type UrgencyScore } from './urgency-model.js';
 
@@ -31,6 +30,7 @@ export interface UrgencyAssessment {
 }
 
 const CLINICAL_TYPES = new Set(['symptom', 'event', 'harm']);
+const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
 const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum']);
 const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
@@ -74,8 +74,7 @@ function runFrames(ctx: Ctx): FrameHit[] {
   return hits;
 }
 
-export function assessUrgency(tokens: Token[], language: Language, rawText: string, model: UrgencyModel | null): UrgencyAssessment {
-  const corrected = correctTokens(tokens, language);
+export function assessUrgency(tokens: Token[], corrected: Token[], language: Language, rawText: string, model: UrgencyModel | null): UrgencyAssessment {
   const tvRaw: TokenView[] = view(tokens);
   let mentions = findMentions(tvRaw);
   let tv = tvRaw;
@@ -96,12 +95,9 @@ export function assessUrgency(tokens: Token[], language: Language, rawText: stri
   const ctxResult = analyseContext(tv, mentions, measures, rawWord);
   const words = tv.filter((t) => !t.isPunct).map((t) => t.w);
 
-  // frames need clinical evidence; most messages (appointments, bills) have none
-  const clinical = ctxResult.findings.some((f) => CLINICAL_TYPES.has(f.type) || f.type === 'substance' || (f.type === 'function' && f.impaired)) ||
-    ctxResult.measures.some((m) => VITAL_KINDS.has(m.kind));
   let frames: FrameHit[] = [];
   let suppressed: FrameHit[] = [];
-  if (clinical) {
+  {
     const strict = new View(ctxResult, true);
     frames = runFrames(buildCtx(strict, words, language, ctxResult.measures.filter((m) => m.affirmed || ((m.kind === 'postpartum_days' || m.kind === 'preg_weeks' || m.kind === 'age_days') && !m.negated && !m.hypothetical)), ctxResult.findings));
     // what would fire if context were ignored: only worth asking when context held something back
@@ -116,18 +112,23 @@ export function assessUrgency(tokens: Token[], language: Language, rawText: stri
   const features = urgencyFeatures(tv, ctxResult, frames);
   const score = model ? scoreUrgency(model, features) : null;
 
+  // the model weighs combinations: a single concept is the frames' business, so the model
+  // raises an emergency only on two or more affirmed clinical findings (or a vital sign and one)
+  const evidence = new Set(ctxResult.findings.filter((f) => f.affirmed && (EVIDENCE_TYPES.has(f.type) || (f.type === 'function' && f.impaired))).map((f) => f.id));
+  const vitals = ctxResult.measures.some((m) => m.affirmed && VITAL_KINDS.has(m.kind));
+  const modelMayRaise = evidence.size + (vitals ? 1 : 0) >= 2;
   let urgency: Urgency = 'routine';
   let decidedBy: UrgencyAssessment['decidedBy'] = 'none';
   if (frames.some((f) => f.urgency === 'emergency')) {
     urgency = 'emergency';
     decidedBy = 'frame';
-  } else if (score && score.emergency >= URGENCY_THRESHOLDS.emergency) {
+  } else if (score && modelMayRaise && score.emergency >= URGENCY_THRESHOLDS.emergency) {
     urgency = 'emergency';
     decidedBy = 'model';
   } else if (frames.length) {
     urgency = 'urgent';
     decidedBy = 'frame';
-  } else if (score && score.urgentOrWorse >= URGENCY_THRESHOLDS.urgent) {
+  } else if (score && evidence.size + (vitals ? 1 : 0) >= 1 && score.urgentOrWorse >= URGENCY_THRESHOLDS.urgent) {
     urgency = 'urgent';
     decidedBy = 'model';
   }

@@ -98,10 +98,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       printHazards('the rest', physician.rest!);
       printHazards('all (without duplicates)', physician.all!);
       if (physician.benign) printHazards('benign scenarios (training data)', physician.benign);
-      if (showErrors) {
-        for (const m of physician.all!.missedEmergencies) console.log(`  missed emergency: ${m}`);
-        for (const m of physician.all!.missedNeedsHuman) console.log(`  missed needsHuman: ${m}`);
-      }
+      // the holdout's texts are never printed: it is for evaluation only, not for tuning
     }
     console.log(`\ntargets: emergency recall 1.0 and urgent-or-worse recall >= 0.97 per language; routine->emergency <= 5%; look-alike->emergency <= 10%; intent macro-F1 >= ${TARGETS.macroF1}`);
   }
