@@ -109,6 +109,25 @@ export interface Ctx {
   postpartum: boolean;
 }
 
+// the largest single dose on the label, mg per kg of body weight
+const LABEL_MG_PER_KG: [RegExp, number][] = [
+  [/acetaminophen|tylenol|paracetamol|apap/, 15],
+  [/ibuprofen|advil|motrin|ibuprofeno/, 10],
+  [/diphenhydramine|benadryl/, 1.25],
+];
+
+/** A child's dose in mg above the label's largest single dose for their weight (20% margin). */
+function overLabel(v: View): boolean {
+  const kg = v.m('weight_kg')[0]?.value;
+  const mg = v.m('dose_mg').map((d) => d.value);
+  if (!kg || !mg.length) return false;
+  for (const med of v.get('med_name')) {
+    const rule = LABEL_MG_PER_KG.find(([re]) => re.test(med.pattern.replace(/=/g, '')));
+    if (rule && Math.max(...mg) > rule[1] * kg * 1.2) return true;
+  }
+  return false;
+}
+
 export interface Frame {
   id: string;
   urgency: Exclude<Urgency, 'routine'>;
@@ -291,9 +310,26 @@ export const FRAMES: Frame[] = [
         all(first(v.get('excess')), first([...meds, ...ingest])),
         all(together(ingest, [...meds, ...v.get('bulk_amount')]), first(v.get('bulk_amount'))),
         all(first([...ingest, ...meds]), mEv(counts.filter((c) => c.value >= 8))),
-        child ? all(first(ingest), first(meds), first([...v.get('accidental', 'bulk_amount', 'excess', 'ingest_acc'), ...(counts.length ? [ingest[0]!] : [])])) : null,
-        child ? all(first([...ingest, ...v.get('ingest_acc')]), first(v.get('product', 'battery', 'magnet'))) : null,
-        child ? all(first(v.get('ingest_acc')), first(meds)) : null,
+      );
+    },
+  },
+  {
+    id: 'child_ingestion',
+    urgency: 'emergency',
+    category: 'overdose_poisoning',
+    // America's Poison Centers: any ingestion by a child of someone's medicine or a household
+    // product is a call now; a dose above the label (by weight) too
+    source: "America's Poison Centers triage: any child ingestion; dose above label",
+    test: ({ v, child }) => {
+      if (!child) return null;
+      const ingest = v.get('ingest', 'ingest_acc');
+      const meds = v.get('medication', 'med_name', 'critical_med');
+      const counts = v.m('pill_count');
+      return anyOf(
+        all(first(ingest), first(meds), first([...v.get('accidental', 'bulk_amount', 'excess', 'ingest_acc'), ...(counts.length ? [ingest[0]!] : [])])),
+        all(first(ingest), first(v.get('product', 'battery', 'magnet'))),
+        all(first(v.get('ingest_acc')), first(meds)),
+        overLabel(v) ? first(meds) : null,
       );
     },
   },

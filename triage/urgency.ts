@@ -32,7 +32,7 @@ export interface UrgencyAssessment {
 const CLINICAL_TYPES = new Set(['symptom', 'event', 'harm']);
 const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
-const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum']);
+const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
 const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
 const VITAL_KINDS = new Set(['spo2', 'hr', 'sbp', 'dbp', 'glucose', 'temp_c', 'inr', 'rr', 'sodium', 'potassium', 'pill_count', 'dose_mg']);
 const SELF_HARM = new Set(['wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt', 'harm_plan']);
