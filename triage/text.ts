@@ -74,7 +74,7 @@ const SHARED: Record<string, string> = {
 };
 
 const EN: Record<string, string> = {
-  u: 'you', ur: 'your', youre: 'you are', r: 'are', n: 'and', im: 'i am', ive: 'i have',
+  u: 'you', ur: 'your', yr: 'your', youre: 'you are', r: 'are', n: 'and', im: 'i am', ive: 'i have',
   pharm: 'pharmacy', pharmacey: 'pharmacy', pharmcy: 'pharmacy', phamacy: 'pharmacy', farmcy: 'pharmacy',
   ins: 'insurance', insurence: 'insurance', insurace: 'insurance', insruance: 'insurance', insuranse: 'insurance',
   bs: 'blood sugar', bg: 'blood sugar', dm: 'diabetes', hr: 'heart rate', bpm: 'beats per minute',
