@@ -40,7 +40,7 @@ export interface UrgencyScore {
  * Thresholds on the model's probabilities, chosen on the development set (triage/eval/dev,
  * `npx tsx src/triage-tools/thresholds.ts`): the lowest value at which the model alone raises
  * at most ~2.5% of dev look-alikes and ~1% of dev routine messages to emergency. At 0.9 the
- * model alone recalled 86% of dev emergencies (2.3% look-alikes, 0% routine raised); frames
+ * model alone recalled 86% of dev emergencies (1.9% of look-alikes, 0% of routine raised); frames
  * and model together 100%. Urgent-or-worse at 0.95: model alone 98% of dev urgent-or-worse,
  * 4% of routine messages raised. `npm run eval:triage` prints them.
  */
