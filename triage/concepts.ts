@@ -122,6 +122,51 @@ for (const p of PATTERNS) {
   }
 }
 
+// words that can start something clinical: a message with none of them names nothing clinical
+const GATE_TYPES = new Set<ConceptType>(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity', 'vital']);
+const GATE_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
+const gate = { clinical: new Set<string>(), clinicalPrefix: new Set<string>(), fn: new Set<string>(), fnPrefix: new Set<string>() };
+for (const p of PATTERNS) {
+  const kind = GATE_TYPES.has(p.concept.type) || GATE_IDS.has(p.concept.id) ? 'clinical' : p.concept.type === 'function' || p.concept.id === 'unable' ? 'fn' : null;
+  if (!kind) continue;
+  // the pattern's most telling word (the longest of its required words), not its first:
+  // "me falta el aire" is gated on "falta", not on "me"
+  let best: Elem | null = null;
+  let bestLen = -1;
+  for (const e of p.elems) {
+    if (e.kind !== 'stem' || e.optional) continue;
+    const len = Math.min(...e.alts.map((a) => a.value.length));
+    if (len > bestLen) {
+      best = e;
+      bestLen = len;
+    }
+  }
+  for (const a of best?.alts ?? []) {
+    if (a.kind === 'prefix') gate[kind === 'clinical' ? 'clinicalPrefix' : 'fnPrefix'].add(a.value);
+    else gate[kind].add(a.value);
+  }
+}
+
+function hasPrefix(prefixes: Set<string>, w: string): boolean {
+  for (let k = 3; k <= w.length; k++) if (prefixes.has(w.slice(0, k))) return true;
+  return false;
+}
+
+/**
+ * Cheap first look: can this message name anything clinical at all? (A word that starts a
+ * clinical concept, or a function word with a word that can impair it.) When not, urgency is
+ * routine without matching the lexicon.
+ */
+export function mayBeClinical(ts: TokenView[]): boolean {
+  let fn = 0;
+  for (const t of ts) {
+    if (t.isPunct) continue;
+    if (gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w)) return true;
+    if (gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w)) fn++;
+  }
+  return fn >= 2;
+}
+
 export const conceptTypes = new Map([...CONCEPTS, MED_NAMES].map((c) => [c.id, c.type]));
 
 /** Per-token reading used by the matcher. */

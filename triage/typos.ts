@@ -59,16 +59,22 @@ function deletes(word: string, d: number, out: Set<string>) {
   }
 }
 
-// deletion index (SymSpell): a word and a target within d edits share a deletion variant
-const INDEX = new Map<string, string[]>();
-for (const t of ALL_TARGETS) {
-  const variants = new Set<string>([t]);
-  deletes(t, maxEdits(t), variants);
-  for (const v of variants) {
-    const list = INDEX.get(v);
-    if (list) list.push(t);
-    else INDEX.set(v, [t]);
+// deletion index (SymSpell): a word and a target within d edits share a deletion variant.
+// Built on the first word that needs it, so loading the engine stays fast.
+let INDEX: Map<string, string[]> | null = null;
+function index(): Map<string, string[]> {
+  if (INDEX) return INDEX;
+  INDEX = new Map();
+  for (const t of ALL_TARGETS) {
+    const variants = new Set<string>([t]);
+    deletes(t, maxEdits(t), variants);
+    for (const v of variants) {
+      const list = INDEX.get(v);
+      if (list) list.push(t);
+      else INDEX.set(v, [t]);
+    }
   }
+  return INDEX;
 }
 
 /** Damerau-Levenshtein (optimal string alignment) distance, giving up past max. */
@@ -102,8 +108,9 @@ export function nearestTarget(word: string, language: Language): string | null {
   deletes(word, max, variants);
   let best: string | null = null;
   let bestScore = Infinity;
+  const idx = index();
   for (const v of variants) {
-    const list = INDEX.get(v);
+    const list = idx.get(v);
     if (!list) continue;
     for (const t of list) {
       const d = distance(word, t, max);

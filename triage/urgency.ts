@@ -4,7 +4,7 @@
  * fires only when context is ignored (a negated, past, hypothetical or resolved emergency)
  * does not raise urgency but still asks for a person, and so does any self-harm word.
  */
-import { findMentions, view, type Mention, type TokenView } from './concepts.js';
+import { findMentions, mayBeClinical, view, type Mention, type TokenView } from './concepts.js';
 import { analyseContext, type Finding } from './context.js';
 import { childOf, FRAMES, View, type Ctx, type FrameHit } from './frames.js';
 import { readMeasures } from './measures.js';
@@ -76,6 +76,9 @@ function runFrames(ctx: Ctx): FrameHit[] {
 
 export function assessUrgency(tokens: Token[], corrected: Token[], language: Language, rawText: string, model: UrgencyModel | null): UrgencyAssessment {
   const tvRaw: TokenView[] = view(tokens);
+  if (!mayBeClinical(tvRaw) && (corrected === tokens || !mayBeClinical(view(corrected)))) {
+    return { urgency: 'routine', frames: [], suppressed: [], findings: [], measures: [], score: null, needsHuman: [], tokens: corrected, decidedBy: 'none', features: [] };
+  }
   let mentions = findMentions(tvRaw);
   let tv = tvRaw;
   if (corrected !== tokens) {
