@@ -1,22 +1,51 @@
+import { findAffirmed } from './affirmed.js';
 import { contributions, predict, type SoftmaxModel } from './classifier.js';
 import { extractEntities } from './entities.js';
-import { detectLanguage } from './language.js';
-import { normalizeText, words } from './normalize.js';
-import { findAffirmed, findRedFlags } from './red-flags.js';
+import { detectOptOut } from './opt-out.js';
+import { readMessage } from './read.js';
 import { reminderAnswer } from './reminder.js';
-import { features } from './tokenize.js';
-import { correctTypos } from './typos.js';
 import { intents, type Intent, type TriageInput, type TriageResult, type Urgency } from './types.js';
+import { assessUrgency, type UrgencyAssessment } from './urgency.js';
+import { URGENCY_THRESHOLDS, type UrgencyModel } from './urgency-model.js';
 
 export interface TriageModel {
   version: number;
   trainedOn: { examples: number; corpusHash: string };
   intent: SoftmaxModel;
+  /** the urgency model (triage/model/urgency.json); without it only the frames decide */
+  urgency?: UrgencyModel;
+}
+
+/** One concept found in the message, with its words and context (for --explain). */
+export interface ExplainedConcept {
+  concept: string;
+  type: string;
+  text: string;
+  /** offsets in the raw text */
+  start: number;
+  end: number;
+  context: { negated: boolean; historical: boolean; hypothetical: boolean; resolved: boolean; idiom: boolean; experiencer: string; impaired?: boolean; normal?: boolean };
+  affirmed: boolean;
+}
+
+export interface UrgencyExplanation {
+  decidedBy: UrgencyAssessment['decidedBy'];
+  frames: { id: string; urgency: string; category: string; source: string; evidence: { id: string; text: string; start: number; end: number }[] }[];
+  /** emergency frames that fire only when context is ignored: they ask for a person */
+  heldBack: { id: string; category: string }[];
+  concepts: ExplainedConcept[];
+  measures: { kind: string; value: number; text: string; affirmed: boolean }[];
+  corrections: { from: string; to: string; start: number; end: number }[];
+  model: { emergency: number; urgentOrWorse: number; top: { feature: string; weight: number }[] } | null;
+  thresholds: typeof URGENCY_THRESHOLDS;
+  needsHuman: string[];
 }
 
 export interface TriageExplanation {
   topFeatures: { feature: string; weight: number }[];
   rules: string[];
+  /** what lies behind the urgency (added by issue 13) */
+  urgency?: UrgencyExplanation;
 }
 
 export type ExplainedTriageResult = TriageResult & { explanation: TriageExplanation };
@@ -29,9 +58,6 @@ export interface Triage {
 /** Below this the intent is a guess and a person should look. */
 export const LOW_CONFIDENCE = 0.5;
 
-const OPT_OUT_KEYWORD = /^(stop|stopall|stop all|unsubscribe|cancel texts|quit|end|optout|opt out|revoke|parar|alto|baja|detener|cancelar mensajes)$/;
-const OPT_OUT_PHRASE =
-  /\b(stop (texting|messaging|sending|calling|contacting)|do not (text|message|call|contact) me|no more (texts|messages|calls|reminders)|unsubscribe|take me off|remove (me|my number) from|opt (me )?out|dejen de (enviar|mandar|llamar|escribir)|no (me )?(envien|manden) (mas )?(mensajes|textos)|ya no (me )?(envien|manden|quiero (recibir )?(mensajes|textos))|quitar mi numero|darme de baja|den de baja)\b/;
 
 const THIRD_PARTY =
   /\b((my|his|her|our|the patients|patients) (wife|wifes|husband|husbands|spouse|spouses|son|sons|daughter|daughters|mom|moms|mother|mothers|dad|dads|father|fathers|partner|partners|boyfriend|girlfriend|brother|sister|grandma|grandmother|grandpa|grandfather|aunt|uncle|friend|friends|employee|employees|client|clients|roommate|neighbor|tenant)s? ?(medical )?(records?|results?|labs?|lab results|chart|charts|diagnosis|medication list|visit (notes|summary)|information|info|x-ray|mri|biopsy|file)|i am (his|her|their|the patients|the) (wife|husband|spouse|son|daughter|mother|mom|father|dad|caregiver|social worker|case manager|employer|boss|manager|attorney|lawyer|guardian|partner|friend|roommate|shift lead|supervisor)|on behalf of|power of attorney|(resultados|expediente|registros|informacion|diagnostico) de (mi|su) (esposo|esposa|mama|papa|madre|padre|hijo|hija|hermano|hermana|abuelo|abuela|pareja|novio|novia|empleado|amigo|amiga)|soy (su|la|el) (esposa|esposo|hija|hijo|madre|padre|mama|papa|cuidador\w*|trabajador\w* social|jefe|abogad\w*|pareja))\b/;
@@ -69,33 +95,33 @@ export function createTriage(model: TriageModel): Triage {
 
   function run(input: TriageInput, withExplanation: boolean): ExplainedTriageResult | TriageResult {
     const text = input.text ?? '';
-    const normalized = correctTypos(normalizeText(text));
-    const ws = words(normalized);
-    const language = detectLanguage(text, ws);
-    const feats = features(ws, language, input.channel);
+    const { language, tokens, corrected, normalized, intentFeatures: feats } = readMessage(text, input.channel);
     const rules: string[] = [];
 
     const prediction = predict(model.intent, feats);
     let intent = prediction.label as Intent;
     let confidence = prediction.confidence;
 
-    const joined = ws.join(' ');
     const reminder = reminderAnswer(normalized);
-    if (OPT_OUT_KEYWORD.test(joined) || (findAffirmed(` ${normalized} `, OPT_OUT_PHRASE) && !/\?/.test(text.slice(-2)))) {
+    const optOut = detectOptOut(text);
+    // a bare CANCEL/CANCELAR answers a reminder (appointment_cancel); detectOptOut still
+    // reports it as a keyword for the consent ledger
+    const cancelWord = optOut?.kind === 'keyword' && /^\W*cancel(ar)?\W*$/i.test(text.trim());
+    if (optOut && !cancelWord && !/\?\s*$/.test(text.trim()) || (optOut?.kind === 'keyword' && !cancelWord)) {
       intent = 'opt_out';
       confidence = Math.max(confidence, 0.97);
-      rules.push('opt_out_keyword');
+      rules.push(`opt_out_${optOut!.kind}`);
     } else if (reminder) {
       intent = reminder;
       confidence = Math.max(confidence, 0.97);
       rules.push(`reminder_answer:${reminder}`);
     }
 
-    const flags = findRedFlags(normalized);
-    let urgency: Urgency = 'routine';
-    if (flags.some((f) => f.urgency === 'emergency')) urgency = 'emergency';
-    else if (flags.length) urgency = 'urgent';
-    for (const f of flags) rules.push(`red_flag:${f.id}:${f.urgency}`);
+    const assessment = assessUrgency(tokens, corrected, language, text, model.urgency ?? null);
+    let urgency: Urgency = assessment.urgency;
+    for (const f of assessment.frames) rules.push(`frame:${f.id}:${f.urgency}`);
+    if (assessment.decidedBy === 'model') rules.push(`urgency_model:${urgency}`);
+    for (const f of assessment.suppressed) rules.push(`held_back:${f.id}`);
     if (urgency === 'emergency') {
       const lower = text.toLowerCase().replace(/[\u2018\u2019]/g, "'");
       const verdicts = new Set((lower.match(REASSURANCE) ?? []).map((v) => v.split(' ')[0]));
@@ -104,11 +130,12 @@ export function createTriage(model: TriageModel): Triage {
         rules.push('reassured_by_clinician:emergency->urgent');
       }
     }
+    const redFlags = [...assessment.frames].sort((x, y) => (x.urgency === y.urgency ? 0 : x.urgency === 'emergency' ? -1 : 1)).map((f) => f.id);
 
-    // a message that raises a red flag is about the patient's health, whatever small talk
+    // a message that raises urgency is about the patient's health, whatever small talk
     // surrounds it ("hola buenos dias ... ayuda una convulsion ... gracias")
-    if (urgency !== 'routine' && !rules.includes('opt_out_keyword') && (intent === 'other' || intent === 'opt_out' || intent === 'general_question' || intent === 'appointment_confirm')) {
-      rules.push(`red_flag_intent:${intent}->clinical_question`);
+    if (urgency !== 'routine' && !rules.some((r) => r.startsWith('opt_out')) && (intent === 'other' || intent === 'opt_out' || intent === 'general_question' || intent === 'appointment_confirm')) {
+      rules.push(`urgent_intent:${intent}->clinical_question`);
       intent = 'clinical_question';
     }
 
@@ -116,6 +143,9 @@ export function createTriage(model: TriageModel): Triage {
     if (urgency !== 'routine') reasons.push(urgency);
     if (confidence < LOW_CONFIDENCE) reasons.push('low_confidence');
     if (intent === 'clinical_question') reasons.push('clinical_question');
+    for (const r of assessment.needsHuman) reasons.push(r);
+    // an opt-out that also says something clinical ("stop texting me, I want to die") is read by a person
+    if ((intent === 'opt_out' || optOut) && assessment.findings.some((f) => f.type === 'symptom' || f.type === 'harm' || f.type === 'event')) reasons.push('opt_out_with_clinical_content');
     const padded = ` ${normalized} `;
     if (findAffirmed(padded, THIRD_PARTY)) reasons.push('someone_elses_records');
     if (INSECURE_CHANNEL.test(padded) && RECORDS_WORDS.test(padded)) reasons.push('records_over_insecure_channel');
@@ -123,8 +153,8 @@ export function createTriage(model: TriageModel): Triage {
     if (!reasons.includes('someone_elses_records') && OTHER_PERSON.test(padded)) reasons.push('someone_elses_records');
     if (CARE_DECISION.test(padded)) reasons.push('care_decision');
     if (IDENTITY_NUMBER.test(padded)) reasons.push('identity_number');
-    const needsHuman = reasons.length > 0 && !(intent === 'opt_out' && reasons.every((r) => r === 'low_confidence'));
-    for (const r of reasons) rules.push(`needs_human:${r}`);
+    const needsHuman = reasons.length > 0;
+    for (const r of new Set(reasons)) rules.push(`needs_human:${r}`);
 
     const entities = extractEntities(text, {
       receivedAt: input.receivedAt ?? new Date(0),
@@ -138,15 +168,50 @@ export function createTriage(model: TriageModel): Triage {
       confidence: round(confidence),
       language,
       entities,
-      redFlags: flags.map((f) => f.id),
+      redFlags,
       needsHuman,
     };
     if (!withExplanation) return result;
-    return { ...result, explanation: { topFeatures: contributions(model.intent, feats, intent), rules } };
+    return { ...result, explanation: { topFeatures: contributions(model.intent, feats, intent), rules, urgency: explainUrgency(assessment, text, [...new Set(reasons)]) } };
   }
 
   return {
     triage: (input) => run(input, false),
     explain: (input) => run(input, true) as ExplainedTriageResult,
+  };
+}
+
+function explainUrgency(a: UrgencyAssessment, text: string, needsHuman: string[]): UrgencyExplanation {
+  const span = (from: number, to: number) => {
+    const start = a.tokens[from]?.start ?? 0;
+    const end = a.tokens[to]?.end ?? start;
+    return { text: text.slice(start, end), start, end };
+  };
+  return {
+    decidedBy: a.decidedBy,
+    frames: a.frames.map((f) => ({ id: f.id, urgency: f.urgency, category: f.category, source: f.source, evidence: f.evidence.map((e) => ({ id: e.id, ...span(e.from, e.to) })) })),
+    heldBack: a.suppressed.map((f) => ({ id: f.id, category: f.category })),
+    concepts: a.findings
+      .filter((f) => f.type !== 'mod' || f.affirmed)
+      .map((f) => ({
+        concept: f.id,
+        type: f.type,
+        ...span(f.from, f.to),
+        context: {
+          negated: f.negated,
+          historical: f.historical,
+          hypothetical: f.hypothetical,
+          resolved: f.resolved,
+          idiom: f.idiom,
+          experiencer: f.experiencer,
+          ...(f.impaired !== undefined ? { impaired: f.impaired, normal: f.normal ?? false } : {}),
+        },
+        affirmed: f.affirmed,
+      })),
+    measures: a.measures.map((m) => ({ kind: m.kind, value: m.value, text: span(m.from, m.to).text, affirmed: m.affirmed })),
+    corrections: a.tokens.filter((t) => t.corrected).map((t) => ({ from: t.orig, to: t.w, start: t.start, end: t.end })),
+    model: a.score ? { emergency: round(a.score.emergency, 4), urgentOrWorse: round(a.score.urgentOrWorse, 4), top: a.score.top } : null,
+    thresholds: URGENCY_THRESHOLDS,
+    needsHuman,
   };
 }

@@ -114,7 +114,8 @@ function spokenDigits(text: string): string {
 }
 
 export function extractCallbackNumber(text: string): string | undefined {
-  if (!/\d[\d\s().-]{5,}\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b/i.test(text)) return undefined;
+  // a phone number needs seven digits, written or spoken; "one", "dos" alone are not one
+  if (!/\d[\d\s().-]{5,}\d|(\b(zero|oh|one|two|three|four|five|six|seven|eight|nine|cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b[\s,-]*){7}/i.test(text)) return undefined;
   const found = findPhoneNumbersInText(spokenDigits(text), 'US');
   const cue = /(call|reach|text|number|numero|número|cell|celular|telefono|teléfono|phone|llam)/i;
   // prefer a number after a callback cue, else the first one

@@ -115,7 +115,8 @@ const EN: RegExp[] = [
 const ES_MSG = '(?:mensajes?|msjs?|textos?|sms|recordatorios?|notificaciones?|correos?|emails?|llamadas?|alertas?)';
 const ES: RegExp[] = [
   // "no me manden más mensajes", "no me envíen textos", "no me escriban", "no me llamen"
-  new RegExp(`\\bno (?:me |nos )?(?:manden|mande|envien|envie|mandes|envies|escriban|escriba|llamen|llame|contacten|contacte)(?: mas)?(?: ${ES_MSG})?\\b`),
+  // (a thing named instead of messages is not an opt-out: "no me manden la factura")
+  new RegExp(`\\bno (?:me |nos )?(?:manden|mande|envien|envie|mandes|envies|escriban|escriba|llamen|llame|contacten|contacte)(?:(?: mas)? ${ES_MSG}\\b|(?: mas| nada)*(?: (?:por favor|porfa|gracias))*$)`),
   // "dejen de mandarme mensajes", "deje de escribirme", "paren de enviar"
   new RegExp(`\\b(?:dejen|deje|dejar|paren|pare|parar|dejes) de (?:mandar|enviar|escribir|llamar|contactar|molestar|textear)(?:me|nos)?\\b`),
   // "ya no quiero recibir mensajes", "no quiero más textos", "ya no me manden"

@@ -1,38 +1,84 @@
 /**
- * Corrects misspellings of the words that matter most (red-flag and intent words) by
- * edit distance. Only words that are not themselves common words are touched, so
- * "hecho" never becomes "pecho" and "cooking" never becomes "choking".
+ * Typo correction that never destroys a word. Only a token that is not a real word is
+ * corrected, and only towards a word the engine knows (a concept or intent word) one edit
+ * away (two for long words). "Real word" means a word of the English or Spanish dictionary
+ * with its inflections: the dictionaries are large (an-array-of-english-words,
+ * an-array-of-spanish-words), so the build step (`npm run train:triage`) keeps only the real
+ * words that lie within reach of a known word (lexicon/near-words.json). That is all the
+ * corrector needs to know to leave "killing", "blurred", "gaping", "drooling", "fractura" or
+ * "costillas" alone while still reading "brething" as "breathing".
  */
-const KEY_WORDS = (
-  'chest pressure breathe breathing breath bleeding unconscious unresponsive seizure seizures convulsion ' +
-  'suicide suicidal overdose overdosed swallowed allergic allergy swelling swollen throat tongue stroke numbness ' +
-  'headache pregnant vomiting vomited confused confusion dizzy dizziness fainted fainting drooping slurred slurring ' +
-  'anaphylaxis epipen poison poisoning bleach infant newborn fever temperature tightness squeezing crushing ' +
-  'weakness wheezing choking gasping lethargic floppy unbearable myself appointment appointments prescription ' +
-  'refill refills pharmacy insurance results reschedule cancel canceled billing records medication tomorrow ' +
-  'schedule confirm statement deductible referral doctor morning afternoon tuesday wednesday thursday saturday ' +
-  'friday monday sunday ' +
-  'pecho respirar respiro sangrado sangrando convulsion convulsiones suicidarme suicidio sobredosis desmayo desmaye ' +
-  'inconsciente embarazada vomitando confundido confundida garganta hinchada hinchado hinchazon alergia alergica ' +
-  'pastillas cabeza fiebre calentura mareado mareada entumecido adormecida receta farmacia resultados cancelar ' +
-  'reprogramar medicamento medicina necesito quisiera manana martes miercoles jueves viernes sabado domingo ' +
-  'confirmo confirmar factura seguro expediente'
-).split(' ');
+import nearWords from './lexicon/near-words.json' with { type: 'json' };
+import { CONCEPTS } from './lexicon/concepts.js';
+import type { Token } from './text.js';
+import type { Language } from './types.js';
 
-// Real words one edit away from a key word.
-const PROTECTED = new Set(
-  ('chess cheat chests press presser breed breeding bleeping pleading reading leading feeding heading needing ' +
-    'strike stoke stroked strokes stork hecho techo echo lecho derecho never fewer lever sever seven clever ' +
-    'smelling spelling selling dwelling yelling telling swelled cooking joking smoking poking stoking painted ' +
-    'fainter meditation conclusion infusion confuse confusing refills refilled cancels cancer cancels results result ' +
-    'record recorder resolve pharmacist dizzying wrench ' +
-    'threat breadth wreath bleed bleeds blessing feeling fueling dueling ' +
-    'seguros seguir segundo cabezas pecado pescado respeto receto recetas mañana medicinas medicamentos ' +
-    'infants throats tongues fevers strokes seizing seized swallow swallowing headaches doctors tuesday ' +
-    'blending prison conform assurance dedication comfort confirms confirmed statements schedules scheduled morning mornings').split(' '),
-);
+/** Intent words worth correcting (appointments, refills, ...), besides the concept words. */
+const INTENT_WORDS_EN =
+  'appointment appointments prescription refill refills pharmacy insurance results reschedule cancel canceled billing records medication tomorrow schedule confirm statement deductible referral doctor morning afternoon tuesday wednesday thursday saturday friday monday sunday breathing breathe unconscious seizure suicidal overdose swallowed allergic swelling throat pregnant vomiting headache'.split(' ');
+const INTENT_WORDS_ES =
+  'respirar sangrado sangrando convulsion convulsiones suicidarme sobredosis desmayo inconsciente embarazada vomitando confundido confundida garganta hinchada hinchado alergia pastillas cabeza fiebre calentura mareado mareada receta farmacia resultados cancelar reprogramar medicamento medicina necesito quisiera manana martes miercoles jueves viernes sabado domingo confirmo confirmar factura seguro expediente'.split(' ');
 
-function distance(a: string, b: string, max: number): number {
+/** Known words one could mean, by language, from the concept lexicon and the intent words. */
+export function correctionTargets(): { en: Set<string>; es: Set<string> } {
+  const en = new Set(INTENT_WORDS_EN);
+  const es = new Set(INTENT_WORDS_ES);
+  const add = (set: Set<string>, phrase: string) => {
+    for (const part of phrase.split(/\s+/)) {
+      if (part.endsWith('*') || part.startsWith('~') || part.startsWith('#')) continue;
+      for (let w of part.split('|')) {
+        w = w.replace(/^[=?]/, '');
+        if (w.length >= 5 && /^[a-z]+$/.test(w)) set.add(w);
+      }
+    }
+  };
+  for (const c of CONCEPTS) {
+    if (c.type === 'mask' || c.type === 'cue' || c.type === 'person') continue;
+    for (const p of c.en ?? []) add(en, p);
+    for (const p of c.es ?? []) add(es, p);
+  }
+  return { en, es };
+}
+
+const TARGETS = correctionTargets();
+const ALL_TARGETS = new Set([...TARGETS.en, ...TARGETS.es]);
+const PROTECTED = new Set(nearWords as string[]);
+
+export function maxEdits(word: string): number {
+  return word.length >= 9 ? 2 : 1;
+}
+
+function deletes(word: string, d: number, out: Set<string>) {
+  if (d === 0) return;
+  for (let i = 0; i < word.length; i++) {
+    const del = word.slice(0, i) + word.slice(i + 1);
+    if (!out.has(del)) {
+      out.add(del);
+      deletes(del, d - 1, out);
+    }
+  }
+}
+
+// deletion index (SymSpell): a word and a target within d edits share a deletion variant.
+// Built on the first word that needs it, so loading the engine stays fast.
+let INDEX: Map<string, string[]> | null = null;
+function index(): Map<string, string[]> {
+  if (INDEX) return INDEX;
+  INDEX = new Map();
+  for (const t of ALL_TARGETS) {
+    const variants = new Set<string>([t]);
+    deletes(t, maxEdits(t), variants);
+    for (const v of variants) {
+      const list = INDEX.get(v);
+      if (list) list.push(t);
+      else INDEX.set(v, [t]);
+    }
+  }
+  return INDEX;
+}
+
+/** Damerau-Levenshtein (optimal string alignment) distance, giving up past max. */
+export function distance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const m = a.length;
   const n = b.length;
@@ -55,34 +101,65 @@ function distance(a: string, b: string, max: number): number {
   return prev[n]!;
 }
 
-const KEY_SET = new Set(KEY_WORDS);
-const cache = new Map<string, string>();
-
-export function correctWord(word: string): string {
-  if (word.length < 5 || KEY_SET.has(word) || PROTECTED.has(word) || /[^a-z]/.test(word)) return word;
-  const hit = cache.get(word);
-  if (hit !== undefined) return hit;
-  const max = word.length >= 9 ? 2 : 1;
-  let best = word;
-  let bestD = max + 1;
-  for (const k of KEY_WORDS) {
-    const d = distance(word, k, max);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
+/** The known word a non-word most likely means, or null. Candidates only: no dictionary check. */
+export function nearestTarget(word: string, language: Language): string | null {
+  const max = maxEdits(word);
+  const variants = new Set<string>([word]);
+  deletes(word, max, variants);
+  let best: string | null = null;
+  let bestScore = Infinity;
+  const idx = index();
+  for (const v of variants) {
+    const list = idx.get(v);
+    if (!list) continue;
+    for (const t of list) {
+      const d = distance(word, t, max);
+      if (d > max || (t.length < 7 && d > 1)) continue;
+      // prefer fewer edits, the message's language, the same first letter, then the same length
+      const score = d * 100 + (TARGETS[language].has(t) ? 0 : 10) + (t[0] === word[0] ? 0 : 5) + Math.abs(t.length - word.length);
+      if (score < bestScore || (score === bestScore && best !== null && t < best)) {
+        bestScore = score;
+        best = t;
+      }
     }
   }
-  // plural/verb forms of a key word are not typos
-  if (best !== word && (word.startsWith(best) || best.startsWith(word)) && Math.abs(best.length - word.length) <= 2 && bestD <= 2 && /(s|es|ed|ing|d)$/.test(word)) best = word;
-  if (cache.size > 100_000) cache.clear();
-  cache.set(word, best);
   return best;
 }
 
-/** Applies correctWord to each word of normalised text (punctuation tokens pass through). */
-export function correctTypos(normalized: string): string {
+const cache = new Map<string, string>();
+
+/** The corrected word, or the word itself when it is a real word or nothing known is near. */
+export function correctWord(word: string, language: Language = 'en'): string {
+  if (word.length < 5 || ALL_TARGETS.has(word) || PROTECTED.has(word) || !/^[a-z]+$/.test(word)) return word;
+  const key = `${language}:${word}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let best = nearestTarget(word, language) ?? word;
+  // stretched letters left doubled by the tokenizer ("helpp", "sooo bad") are not typos of another word
+  if (best !== word && /(.)\1/.test(word) && ALL_TARGETS.has(word.replace(/(.)\1/g, '$1'))) best = word.replace(/(.)\1/g, '$1');
+  if (cache.size > 50_000) cache.clear();
+  cache.set(key, best);
+  return best;
+}
+
+/** Tokens with non-words corrected (the same array when nothing changed). */
+export function correctTokens(tokens: Token[], language: Language): Token[] {
+  let out: Token[] | null = null;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word') continue;
+    const c = correctWord(t.w, language);
+    if (c === t.w) continue;
+    out ??= tokens.slice();
+    out[i] = { ...t, w: c, corrected: c };
+  }
+  return out ?? tokens;
+}
+
+/** Space-joined normalised text with non-words corrected (for the intent classifier). */
+export function correctTypos(normalized: string, language: Language = 'en'): string {
   return normalized
     .split(' ')
-    .map((w) => correctWord(w))
+    .map((w) => correctWord(w, language))
     .join(' ');
 }

@@ -1,0 +1,103 @@
+/**
+ * Variant grids: each emergency concept x inflections x word orders x both languages, each
+ * with a negated twin. A regression in a concept, a context rule or a language shows at once.
+ * Negated twins must not be emergencies but still go to a person (asymmetric safety).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadDefaultTriage } from '../../../triage/index.js';
+
+const triage = loadDefaultTriage();
+
+interface Grid {
+  concept: string;
+  /** subjects x symptom phrases, in both orders ("{s} {p}" and "{p}, {s}") */
+  en: { subjects: string[]; phrases: string[]; negated: string[] };
+  es: { subjects: string[]; phrases: string[]; negated: string[] };
+}
+
+const GRIDS: Grid[] = [
+  {
+    concept: 'chest pain',
+    en: { subjects: ['', 'my husband says', 'since an hour ago'], phrases: ['my chest hurts', 'chest is hurting bad', 'pressure on the chest', 'tightness in my chest', 'crushing pains in the chest', 'my heart aches'], negated: ['no chest pain, just a cold', 'my chest does not hurt, only my knee'] },
+    es: { subjects: ['', 'mi esposo dice que', 'desde hace una hora'], phrases: ['me duele el pecho', 'le duele mucho el pecho', 'presión en el pecho', 'el pecho apretado', 'dolores fuertes en el pecho', 'me duele el corazón'], negated: ['sin dolor de pecho, solo gripa', 'no me duele el pecho, solo la rodilla'] },
+  },
+  {
+    concept: 'stroke',
+    en: { subjects: ['', 'my mom', 'all of a sudden'], phrases: ['face is drooping', 'her face drooped on one side', 'speech is slurred', 'slurring his words', 'cannot lift her arm and her face is crooked', 'sudden weakness on one side'], negated: ['no face drooping or slurred speech, just tired', 'her speech is normal and no weakness'] },
+    es: { subjects: ['', 'mi mamá', 'de repente'], phrases: ['tiene la cara caída', 'se le cayó un lado de la cara', 'arrastra las palabras', 'habla enredado', 'no puede levantar el brazo y tiene la boca chueca', 'debilidad de un lado de repente'], negated: ['no tiene la cara caída, solo cansancio', 'habla normal y sin debilidad'] },
+  },
+  {
+    concept: 'breathing',
+    en: { subjects: ['', 'my son', 'right now'], phrases: ['cannot breathe', 'can barely breathe', 'struggling to breathe', 'lips are turning blue', 'gasping for air', 'is not breathing'], negated: ['no trouble breathing, just a stuffy nose', 'breathing fine, only a cough'] },
+    es: { subjects: ['', 'mi hijo', 'ahorita'], phrases: ['no puede respirar', 'casi no puede respirar', 'le cuesta mucho respirar', 'tiene los labios morados', 'se está ahogando', 'no respira'], negated: ['sin dificultad para respirar, solo mocos', 'respira bien, solo tos'] },
+  },
+  {
+    concept: 'anaphylaxis',
+    en: { subjects: ['', 'after peanuts', 'after a bee sting'], phrases: ['my throat is closing', 'throat feels tight and swollen', 'my tongue is swelling', 'tongue swelled up', 'lips swelling and I cannot breathe well', 'hives and my throat is tight'], negated: ['no throat swelling, just an itchy arm', 'tongue is not swollen, only a rash'] },
+    es: { subjects: ['', 'después de comer cacahuate', 'por una picadura de abeja'], phrases: ['se me cierra la garganta', 'la garganta apretada e hinchada', 'se me hincha la lengua', 'se le hinchó la lengua', 'se me hinchan los labios y no puedo respirar bien', 'ronchas y la garganta cerrada'], negated: ['sin hinchazón de garganta, solo comezón en el brazo', 'la lengua no está hinchada, solo un sarpullido'] },
+  },
+  {
+    concept: 'self-harm',
+    en: { subjects: ['', 'honestly', 'tonight'], phrases: ['I want to die', 'I wish I were dead', 'thinking about killing myself', 'I want to end my life', 'I do not want to live anymore', 'I want to hurt myself'], negated: ['I am not suicidal, just stressed', 'no thoughts of hurting myself'] },
+    es: { subjects: ['', 'la verdad', 'esta noche'], phrases: ['me quiero morir', 'quisiera estar muerta', 'pienso en matarme', 'quiero quitarme la vida', 'ya no quiero vivir', 'quiero hacerme daño'], negated: ['no tengo ideas de suicidio, solo estrés', 'no pienso en hacerme daño'] },
+  },
+  {
+    concept: 'bleeding',
+    en: { subjects: ['', 'from my leg', 'after the cut'], phrases: ['the bleeding will not stop', 'bleeding a lot', 'blood is spurting', 'blood soaking through the towel', 'he is vomiting blood', 'cannot stop the bleeding'], negated: ['no bleeding at all, just a bruise', 'the bleeding stopped, cut is closed'] },
+    es: { subjects: ['', 'de la pierna', 'por la cortada'], phrases: ['no para de sangrar', 'está sangrando mucho', 'la sangre sale a chorros', 'la toalla empapada de sangre', 'está vomitando sangre', 'no puedo parar el sangrado'], negated: ['no sangra, solo un moretón', 'ya no sangra, la cortada cerró'] },
+  },
+  {
+    concept: 'overdose',
+    en: { subjects: ['', 'an hour ago', 'please help'], phrases: ['I took 30 of my pills', 'she swallowed a whole bottle of advil', 'I think he overdosed', 'my toddler swallowed a button battery', 'my 2 year old drank bleach', 'took way too many sleeping pills'], negated: ['no overdose, just asking about dose timing', 'only took my normal one pill'] },
+    es: { subjects: ['', 'hace una hora', 'ayuda'], phrases: ['me tomé 30 pastillas', 'se tomó un frasco entero de advil', 'creo que tuvo una sobredosis', 'mi niño se tragó una pila de botón', 'mi hijo de 2 años tomó cloro', 'me tomé demasiadas pastillas para dormir'], negated: ['sin sobredosis, pregunta de horario', 'no fue una sobredosis, solo tomé mi pastilla de siempre'] },
+  },
+  {
+    concept: 'seizure',
+    en: { subjects: ['', 'my daughter', 'right now'], phrases: ['is having a seizure', 'is seizing', 'had a seizure and will not wake up', 'is convulsing', 'went stiff and is jerking'], negated: ['no seizures since last year, need my refill', 'has not had a seizure in years'] },
+    es: { subjects: ['', 'mi hija', 'ahorita'], phrases: ['está convulsionando', 'tiene una convulsión', 'tuvo una convulsión y no despierta', 'le dio un ataque epiléptico'], negated: ['sin convulsiones desde el año pasado, necesito la receta', 'no ha tenido convulsiones en años'] },
+  },
+  {
+    concept: 'obstetric',
+    en: { subjects: ['', 'I am 32 weeks pregnant and', 'pregnant,'], phrases: ['bleeding heavily', 'the baby has not moved since yesterday', 'terrible headache with blurry vision', 'my water broke'], negated: ['pregnant, no bleeding, question about vitamins', 'pregnant and the baby is moving normally, no headache'] },
+    es: { subjects: ['', 'tengo 32 semanas de embarazo y', 'embarazada,'], phrases: ['estoy sangrando mucho', 'el bebé no se ha movido desde ayer', 'dolor de cabeza horrible con vista borrosa', 'se me rompió la fuente'], negated: ['embarazada, sin sangrado, pregunta de vitaminas', 'embarazada y el bebé se mueve normal, sin dolor de cabeza'] },
+  },
+  {
+    concept: 'infant fever',
+    en: { subjects: ['my 5 week old', 'my 2 month old baby', 'my newborn'], phrases: ['has a fever', 'has a temperature of 100.8', 'feels hot with a fever of 38.3'], negated: ['has no fever, question about feeding'] },
+    es: { subjects: ['mi bebé de 5 semanas', 'mi bebé de 2 meses', 'mi recién nacido'], phrases: ['tiene fiebre', 'tiene 38.3 de temperatura', 'está caliente con calentura'], negated: ['no tiene fiebre, pregunta de la leche'] },
+  },
+];
+
+function variants(subjects: string[], phrases: string[]): string[] {
+  const out: string[] = [];
+  for (const s of subjects) {
+    for (const p of phrases) {
+      out.push(s ? `${s} ${p}` : p);
+      // the other word order, SMS style without accents or punctuation
+      if (s) out.push(`${p}, ${s}`.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/,/g, '').toLowerCase());
+    }
+  }
+  return [...new Set(out)];
+}
+
+describe('variant grids: every emergency concept in both languages', () => {
+  for (const g of GRIDS) {
+    for (const lang of ['en', 'es'] as const) {
+      const side = g[lang];
+      for (const text of variants(side.subjects, side.phrases)) {
+        it(`${g.concept} [${lang}] "${text}" is an emergency that needs a person`, () => {
+          const r = triage.triage({ text });
+          expect(r.urgency).toBe('emergency');
+          expect(r.needsHuman).toBe(true);
+        });
+      }
+      for (const text of side.negated) {
+        it(`${g.concept} [${lang}] negated twin "${text}" is not an emergency but still needs a person`, () => {
+          const r = triage.triage({ text });
+          expect(r.urgency).not.toBe('emergency');
+          expect(r.needsHuman).toBe(true);
+        });
+      }
+    }
+  }
+});
