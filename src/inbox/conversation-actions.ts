@@ -8,6 +8,7 @@ import { channels, type Channel } from '../../triage/types';
 import { audit } from '../access/audit';
 import { contactKindFor, queueOutbound } from '../outreach/outbound';
 import { addWakeJob } from './timers-queue';
+import { assertSendable, claimUploads, pendingUploads } from './attachments/attachments';
 
 export const ReplySchema = z
   .object({
@@ -19,6 +20,8 @@ export const ReplySchema = z
     seenMessageId: z.uuid().optional(),
     /** send even though another reply went out meanwhile */
     confirm: z.boolean().default(false),
+    /** files uploaded with POST /api/v1/attachments: images for a text (MMS), any allowed file for email and portal */
+    attachmentIds: z.array(z.uuid()).max(10).optional(),
     /** the conversation's status after a reply: waiting on the patient by default */
     then: z.enum(['pending', 'open', 'resolved']).default('pending'),
   })
@@ -69,6 +72,7 @@ export async function replyToConversation(
           createdAt: now,
         })
         .returning({ id: messages.id });
+      await claimUploads(tx, who, c.id, data.attachmentIds ?? [], note!.id);
       await audit(tx, who, requestId, { action: 'conversation.note', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { messageId: note!.id } });
       return { messageId: note!.id, kind: 'note' as const, status: 'received' as const };
     }
@@ -113,6 +117,7 @@ export async function replyToConversation(
     if (channel === 'email' && (contact.emailConsent === 'revoked' || contact.undeliverable)) {
       throw new AppError('unprocessable', contact.undeliverable ? 'this email address bounced or reported spam; use another channel' : 'the patient unsubscribed from email');
     }
+    assertSendable(channel, await pendingUploads(tx, c.id, data.attachmentIds ?? []));
     const { messageId } = await queueOutbound(tx, {
       practiceId: c.practiceId,
       conversationId: c.id,
@@ -125,6 +130,8 @@ export async function replyToConversation(
       contactPointId: channel === c.channel ? undefined : contact.id,
       now,
     });
+    // in the same transaction as the message and its send job, which reads them
+    await claimUploads(tx, who, c.id, data.attachmentIds ?? [], messageId);
     await tx
       .update(conversations)
       .set({

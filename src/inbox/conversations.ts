@@ -8,6 +8,7 @@ import { intents, urgencies, channels } from '../../triage/types';
 import { audit } from '../access/audit';
 import { afterCursor, pageOf } from '../platform/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
+import { AttachmentSchema, attachmentView } from './attachments/attachments';
 
 const TriageSchema = z
   .object({
@@ -64,7 +65,7 @@ export const MessageSchema = z
     author: z.object({ type: z.enum(['patient', 'user', 'automation', 'system']), userId: z.uuid().nullable(), name: z.string().nullable() }),
     createdAt: z.string(),
     triage: TriageSchema.nullable(),
-    attachments: z.array(z.object({ name: z.string().nullable(), contentType: z.string(), size: z.number().nullable() })),
+    attachments: z.array(AttachmentSchema),
   })
   .openapi('Message');
 
@@ -266,7 +267,7 @@ export async function getConversation(db: Database, who: Principal, id: string, 
         triage: m.triage ?? null,
         attachments: files
           .filter((f) => f.messageId === m.id)
-          .map((f) => ({ name: f.name, contentType: f.contentType, size: f.size })),
+          .map(attachmentView),
       })),
       playbook: prefillPlaybook(
         row.queue?.id ? row.queue : null,

@@ -54,7 +54,7 @@ export function sendgridRoutes(app: App) {
       if (!target) {
         return c.json(errorBody(c, 'unknown_recipient', 'no practice receives email at any of the recipient addresses'), 404);
       }
-      result = await storeInboundEmail(db, email, target, { receivedAt, requestId: c.get('requestId') });
+      result = await storeInboundEmail(db, email, target, { receivedAt, requestId: c.get('requestId'), blobs: c.get('deps').blobs });
     } catch (err) {
       throw storeFailure(c, err);
     }
