@@ -26,6 +26,7 @@ import { templateRoutes } from '../outreach/template-routes';
 import { twilioSmsRoutes } from '../intake/sms/twilio-sms-routes';
 import { twilioVoiceRoutes } from '../intake/voice/twilio-voice-routes';
 import { attachmentRoutes } from '../inbox/attachments/attachment-routes';
+import { mediaSettingsRoutes } from '../practices/media-settings-routes';
 
 const MB = 1024 * 1024;
 
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps) {
   twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);
   attachmentRoutes(app);
+  mediaSettingsRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });
