@@ -27,6 +27,8 @@ import { twilioSmsRoutes } from '../intake/sms/twilio-sms-routes';
 import { twilioVoiceRoutes } from '../intake/voice/twilio-voice-routes';
 import { attachmentRoutes } from '../inbox/attachments/attachment-routes';
 import { mediaSettingsRoutes } from '../practices/media-settings-routes';
+import { callRoutes } from '../inbox/calls/call-routes';
+import { profileRoutes } from '../staff/profile-routes';
 
 const MB = 1024 * 1024;
 
@@ -126,6 +128,8 @@ export function createApp(deps: AppDeps) {
   twilioVoiceRoutes(app);
   attachmentRoutes(app);
   mediaSettingsRoutes(app);
+  callRoutes(app);
+  profileRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

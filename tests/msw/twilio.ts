@@ -108,6 +108,8 @@ export function createTwilioApiMock() {
   const transcripts = new Map<string, TranscriptState>();
   let messageCount = 0;
   let transcriptCount = 0;
+  let callCount = 0;
+  const callReplies: MessageReply[] = [];
 
   const handlers = [
     // MMS media: Twilio answers with a redirect to a short-lived CDN link (HTTP auth enforced)
@@ -124,6 +126,19 @@ export function createTwilioApiMock() {
     http.get(`${TWILIO_API}/Accounts/:accountSid/Recordings/:file`, async ({ request }) => {
       requests.push(await record(request, null));
       return answerMedia(media.get(new URL(request.url).pathname) ?? { bytes: SAMPLE_MP3, contentType: 'audio/mpeg' });
+    }),
+    // outbound calls (a call placed from the inbox)
+    http.post(`${TWILIO_API}/Accounts/:accountSid/Calls.json`, async ({ request, params }) => {
+      const recorded = await record(request, String(params.accountSid));
+      requests.push(recorded);
+      const reply = callReplies.shift();
+      if (reply === 'network-error') return HttpResponse.error();
+      if (reply) return errorBody(reply);
+      callCount += 1;
+      return HttpResponse.json(
+        { sid: sid('CA', callCount), account_sid: params.accountSid, to: recorded.form.To, from: recorded.form.From, status: 'queued', direction: 'outbound-api', api_version: '2010-04-01' },
+        { status: 201 },
+      );
     }),
     http.post(`${TWILIO_API}/Accounts/:accountSid/Messages.json`, async ({ request, params }) => {
       const recorded = await record(request, String(params.accountSid));
@@ -227,6 +242,13 @@ export function createTwilioApiMock() {
     get messages() {
       return requests.filter((r) => r.pathname.endsWith('/Messages.json'));
     },
+    /** call creates only */
+    get calls() {
+      return requests.filter((r) => r.pathname.endsWith('/Calls.json'));
+    },
+    failNextCall(reply: MessageReply) {
+      callReplies.push(reply);
+    },
     /** media and recording fetches only */
     get mediaFetches() {
       return requests.filter((r) => r.method === 'GET' && (r.pathname.includes('/Media/') || r.pathname.includes('/Recordings/') || r.url.startsWith(TWILIO_CDN)));
@@ -250,6 +272,7 @@ export function createTwilioApiMock() {
       messageReplies.length = 0;
       transcripts.clear();
       media.clear();
+      callReplies.length = 0;
       messageCount = 0;
       transcriptCount = 0;
     },
