@@ -154,7 +154,7 @@ export async function assignConversation(db: Database, who: Principal, id: strin
     const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
     if (data.queue !== undefined) {
       const [q] = await tx.select().from(queues).where(and(eq(queues.practiceId, c.practiceId), eq(queues.key, data.queue)));
-      if (!q) throw new AppError('validation_failed', `queue: no queue "${data.queue}" in this practice`);
+      if (!q || q.archivedAt) throw new AppError('validation_failed', `queue: no ${q ? 'open ' : ''}queue "${data.queue}" in this practice${q ? ' (it is archived)' : ''}`);
       set.queueId = q.id;
     }
     if (data.assigneeId !== undefined) {
