@@ -29,6 +29,7 @@ import { attachmentRoutes } from '../inbox/attachments/attachment-routes';
 import { mediaSettingsRoutes } from '../practices/media-settings-routes';
 import { callRoutes } from '../inbox/calls/call-routes';
 import { profileRoutes } from '../staff/profile-routes';
+import { auditRoutes } from '../staff/audit-routes';
 
 const MB = 1024 * 1024;
 
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps) {
   mediaSettingsRoutes(app);
   callRoutes(app);
   profileRoutes(app);
+  auditRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

@@ -5,7 +5,7 @@ import { contactPoints, conversations, messageAttachments, messages, patients, q
 import { canSeeQueue, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { intents, urgencies, channels } from '../../triage/types';
-import { audit } from '../access/audit';
+import { audit, auditListPage } from '../access/audit';
 import { afterCursor, pageOf } from '../platform/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
 import { AttachmentSchema, attachmentView } from './attachments/attachments';
@@ -163,20 +163,8 @@ export async function listConversations(
       .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
       .limit(q.limit + 1);
     const { page, nextCursor } = pageOf(rows, q.limit, (r) => ({ at: r.c.lastMessageAt, id: r.c.id }));
-    if (page.length > 0) {
-      await audit(
-        tx,
-        who,
-        requestId,
-        page.map((r) => ({
-          action: 'conversation.list',
-          subjectType: 'conversation',
-          subjectId: r.c.id,
-          practiceId: r.c.practiceId,
-          patientId: r.c.patientId,
-        })),
-      );
-    }
+    // one entry per page shown, naming what it showed; the console polling the same page adds none
+    await auditListPage(tx, who, requestId, { action: 'conversation.list', subjectType: 'conversation', rows: page.map((r) => ({ id: r.c.id, patientId: r.c.patientId, practiceId: r.c.practiceId })) });
     return {
       data: page.map((r) => ({
         ...summaryFields(r.c),
