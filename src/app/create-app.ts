@@ -30,6 +30,7 @@ import { mediaSettingsRoutes } from '../practices/media-settings-routes';
 import { callRoutes } from '../inbox/calls/call-routes';
 import { profileRoutes } from '../staff/profile-routes';
 import { auditRoutes } from '../staff/audit-routes';
+import { qaRoutes } from '../staff/qa-routes';
 
 const MB = 1024 * 1024;
 
@@ -132,6 +133,7 @@ export function createApp(deps: AppDeps) {
   callRoutes(app);
   profileRoutes(app);
   auditRoutes(app);
+  qaRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });
