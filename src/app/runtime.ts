@@ -65,6 +65,9 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   try {
     await database.migrate();
     const blobs = await createBlobStore(env);
+    if (blobs.kind === 'fs' && env.REDIS_URL) {
+      log.warn('BLOB_STORE is fs while jobs run in separate workers: media written by one process must be readable by all (share DATA_DIR, or set S3_BUCKET)');
+    }
     // the data step after the schema: attachments older versions kept inline move out of Postgres
     await moveInlineAttachments(database.db, blobs, log, clock.now());
     queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);

@@ -173,6 +173,33 @@ describe('inbound MMS media (live)', () => {
     expect(reads[0]).toMatchObject({ patientId: conversation.patientId, practiceId: p.id });
   });
 
+  it('a voicemail\'s recording is fetched as MP3 into our storage and plays from our origin', async () => {
+    const callSid = fakeSid('CA');
+    const from = nextPhone();
+    const call = { AccountSid: ACCOUNT, CallSid: callSid, From: from, To: p.phoneNumbers[0]!, Caller: from, Called: p.phoneNumbers[0]!, Direction: 'inbound' };
+    expect((await postTwilio(h, '/webhooks/twilio/voice', { ...call, CallStatus: 'ringing' })).status).toBe(200);
+    const recSid = fakeSid('RE');
+    const status = await postTwilio(h, '/webhooks/twilio/voice/recording?lang=en&choice=refills&event=status', {
+      AccountSid: ACCOUNT,
+      CallSid: callSid,
+      RecordingSid: recSid,
+      RecordingUrl: `${TWILIO_API}/Accounts/${ACCOUNT}/Recordings/${recSid}`,
+      RecordingStatus: 'completed',
+      RecordingDuration: '1', // too short to transcribe: lands at once
+      RecordingChannels: '1',
+      RecordingSource: 'RecordVerb',
+    });
+    expect(status.status).toBeLessThan(300);
+    await h.drain();
+    const [voicemail] = await h.runtime.deps.db.select().from(messages).where(and(eq(messages.channel, 'voice'), eq(messages.providerId, recSid)));
+    const [rec] = await attachmentsOf(h, voicemail!.id);
+    expect(rec).toMatchObject({ kind: 'recording', status: 'stored', contentType: 'audio/mpeg', url: `${TWILIO_API}/Accounts/${ACCOUNT}/Recordings/${recSid}.mp3` });
+    expect(twilioApi.mediaFetches.map((r) => r.url)).toContain(`${TWILIO_API}/Accounts/${ACCOUNT}/Recordings/${recSid}.mp3`);
+    const played = await h.request('GET', `/api/v1/attachments/${rec!.id}`, { headers: { range: 'bytes=0-2' } });
+    expect(played.status).toBe(206);
+    expect([...new Uint8Array(await played.arrayBuffer())]).toEqual([0x49, 0x44, 0x33]);
+  });
+
   it('only those who may see the conversation may fetch its files (404 otherwise, nothing told)', async () => {
     const other = await makePractice(h.runtime.deps.db);
     const { message } = await mms(h, p, [{ url: mediaUrl(7), type: 'image/jpeg' }]);
