@@ -136,7 +136,16 @@ export async function auditOnce(db: Db, actor: Principal | 'system', requestId: 
   const [seen] = await db
     .select({ id: auditEvents.id })
     .from(auditEvents)
-    .where(and(who, eq(auditEvents.action, entry.action), gt(auditEvents.createdAt, since), sql`${auditEvents.detail} ->> 'repeatKey' = ${key}`))
+    .where(
+      and(
+        // a subject narrows the look-up to its index (a file's reads); a list page has none
+        entry.subjectId ? and(eq(auditEvents.subjectType, entry.subjectType), eq(auditEvents.subjectId, entry.subjectId)) : undefined,
+        who,
+        eq(auditEvents.action, entry.action),
+        gt(auditEvents.createdAt, since),
+        sql`${auditEvents.detail} ->> 'repeatKey' = ${key}`,
+      ),
+    )
     .limit(1);
   if (seen) return false;
   await audit(db, actor, requestId, { ...entry, detail: { ...entry.detail, repeatKey: key } });

@@ -2,8 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupServer } from 'msw/node';
+import { http, HttpResponse } from 'msw';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, messageAttachments, messages, outbox } from '../../src/platform/db/schema';
+import { auditEvents, messageAttachments, messages, outbox, practices } from '../../src/platform/db/schema';
 import { readBlob } from '../../src/platform/blobs/blob-store';
 import { MMS_FETCH_MAX_BYTES, moveInlineAttachments } from '../../src/intake/media/media-job';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -214,6 +215,44 @@ describe('inbound MMS media (live)', () => {
     expect((await h.request('GET', `/api/v1/attachments/${a!.id}`, { token: null })).status).toBe(401);
     const portal = await tokenFor(h.runtime.deps.db, 'portal', p.id);
     expect((await h.request('GET', `/api/v1/attachments/${a!.id}`, { token: portal })).status).toBe(404);
+  });
+});
+
+describe('portal attachments (live)', () => {
+  it('come inline (stored at once) or as links fetched only from the practice\'s own portal host', async () => {
+    const h = await startHarness({ env: liveEnv });
+    try {
+      const p = await makePractice(h.runtime.deps.db);
+      await h.runtime.deps.db.update(practices).set({ portalUrl: 'https://portal.example.org/login' }).where(eq(practices.id, p.id));
+      server.use(
+        http.get('https://portal.example.org/files/:name', () => new HttpResponse(new TextEncoder().encode('%PDF-1.4 referral'), { headers: { 'content-type': 'application/pdf' } })),
+      );
+      const portal = await tokenFor(h.runtime.deps.db, 'portal', p.id);
+      const res = await h.request('POST', '/api/v1/portal/messages', {
+        token: portal,
+        body: {
+          messageId: 'pm-att-1',
+          patient: { portalId: 'pt-att', firstName: 'Ana', lastName: 'Ruiz', dateOfBirth: '1990-01-02' },
+          body: 'My referral and insurance card',
+          attachments: [
+            { name: 'card.png', contentType: 'image/png', size: 10, content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]).toString('base64') },
+            { name: 'referral.pdf', contentType: 'application/pdf', size: 17, url: 'https://portal.example.org/files/referral.pdf' },
+            { name: 'elsewhere.pdf', contentType: 'application/pdf', size: 17, url: 'https://files.elsewhere.example.net/x.pdf' },
+          ],
+        },
+      });
+      expect(res.status).toBe(201);
+      const { id } = (await res.json()) as { id: string };
+      await h.drain();
+      const rows = await attachmentsOf(h, id);
+      const by = (name: string) => rows.find((r) => r.name === name)!;
+      expect(by('card.png')).toMatchObject({ status: 'stored', size: 10, content: null });
+      expect(by('referral.pdf')).toMatchObject({ status: 'stored', contentType: 'application/pdf' });
+      expect(Buffer.from((await readBlob(h.runtime.deps.blobs, by('referral.pdf').blobKey!))!).toString()).toBe('%PDF-1.4 referral');
+      expect(by('elsewhere.pdf')).toMatchObject({ status: 'failed', error: 'not_allowed' });
+    } finally {
+      await h.close();
+    }
   });
 });
 
