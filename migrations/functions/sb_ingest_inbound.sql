@@ -204,6 +204,8 @@ BEGIN
   END IF;
 
   -- stored: the bytes are in the blob store already; pending: the media job fetches the link
+  -- (most messages carry none: skip both statements)
+  IF jsonb_array_length(p_attachments) > 0 THEN
   WITH added AS (
     INSERT INTO message_attachments (practice_id, conversation_id, message_id, kind, status, name, content_type, size,
                                      blob_key, sha256, url, error, stored_at, created_at)
@@ -220,6 +222,7 @@ BEGIN
   SELECT 'media', jsonb_build_object('attachmentId', added.id, 'requestId', p_request_id), 'media:' || added.id, 'pending', p_received_at, p_received_at
     FROM added WHERE added.status = 'pending'
   ON CONFLICT (dedupe_key) DO NOTHING;
+  END IF;
 
   IF p_job_payload IS NOT NULL THEN
     INSERT INTO outbox (queue, payload, dedupe_key, status, run_at, created_at)
