@@ -83,16 +83,16 @@ export function attachmentRoutes(app: App) {
     }),
   );
   app.post('/api/v1/attachments', async (c) => {
-      const who = requireStaff(c);
-      const deps = c.get('deps');
-      if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type', 'send multipart/form-data with conversationId and file');
-      const form = await c.req.parseBody();
-      const conversationId = typeof form.conversationId === 'string' ? form.conversationId : '';
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(conversationId)) throw new AppError('validation_failed', 'conversationId: must be an id (uuid)');
-      const file = form.file;
-      if (!(file instanceof File)) throw new AppError('validation_failed', 'file: attach the file as a multipart part named "file"');
-      const view = await uploadAttachment(deps.db, deps.blobs, who, conversationId, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }, deps.clock.now(), c.get('requestId'));
-      return c.json(view, 201);
+    const who = requireStaff(c);
+    const deps = c.get('deps');
+    if (!/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) throw new AppError('unsupported_media_type', 'send multipart/form-data with conversationId and file');
+    const form = await c.req.parseBody();
+    const conversationId = typeof form.conversationId === 'string' ? form.conversationId : '';
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(conversationId)) throw new AppError('validation_failed', 'conversationId: must be an id (uuid)');
+    const file = form.file;
+    if (!(file instanceof File)) throw new AppError('validation_failed', 'file: attach the file as a multipart part named "file"');
+    const view = await uploadAttachment(deps.db, deps.blobs, who, conversationId, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }, deps.clock.now(), c.get('requestId'));
+    return c.json(view, 201);
   });
 
   // Twilio fetches an MMS's media from here when it sends: no session, a signed expiring link
