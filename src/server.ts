@@ -32,7 +32,6 @@ async function main() {
       '  (shown once; reset it with: npm run cli -- users password --email ' + seeded.email + ')',
     );
   }
-  process.stdout.write(lines.join('\n') + '\n');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -47,6 +46,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // said once the signals are handled: whoever reads this may stop us at once
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((err) => {

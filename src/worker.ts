@@ -8,8 +8,6 @@ if (!env.REDIS_URL) {
 }
 
 const runtime = await createRuntime(env, { runWorkers: true });
-runtime.deps.log.info({ queues: runtime.modules.map((m) => m.queue) }, 'workers started');
-process.stdout.write(`Switchboard workers running (${runtime.modules.map((m) => m.queue).join(', ')})\n`);
 
 let stopping = false;
 const stop = async () => {
@@ -22,3 +20,6 @@ const stop = async () => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// said once the signals are handled: whoever reads this line may stop us at once
+runtime.deps.log.info({ queues: runtime.modules.map((m) => m.queue) }, 'workers started');
+process.stdout.write(`Switchboard workers running (${runtime.modules.map((m) => m.queue).join(', ')})\n`);

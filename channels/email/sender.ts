@@ -17,6 +17,8 @@ export interface OutboundEmail {
    */
   idempotencyKey: string;
   customArgs: { outboundId: string };
+  /** files, base64 */
+  attachments?: { filename: string; type: string; content: string }[];
 }
 
 export interface EmailSendResult {
@@ -73,6 +75,7 @@ export function createSendGridSender(options: SendGridSenderOptions): EmailSende
           ...(email.html ? { html: email.html } : {}),
           ...(email.headers && Object.keys(email.headers).length ? { headers: { ...email.headers } } : {}),
           customArgs: { outboundId: email.customArgs.outboundId, idempotencyKey: email.idempotencyKey },
+          ...(email.attachments?.length ? { attachments: email.attachments.map((a) => ({ ...a, disposition: 'attachment' })) } : {}),
         });
       } catch (error) {
         throw classifySendGridError(error);

@@ -2,13 +2,20 @@ import { z } from '@hono/zod-openapi';
 import type { InboundMessage } from '../types';
 
 export const PORTAL_BODY_MAX_CHARS = 20_000;
+export const PORTAL_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+const PORTAL_ATTACHMENT_MAX_BASE64 = Math.ceil(PORTAL_ATTACHMENT_MAX_BYTES / 3) * 4;
 
 const portalAttachmentSchema = z
   .object({
     name: z.string().trim().min(1).max(255),
     contentType: z.string().trim().min(1).max(255),
     size: z.number().int().nonnegative(),
-    url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    url: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "a link on the practice's own portal host, fetched by Switchboard (https only)" }),
+    content: z
+      .base64({ error: 'must be the file as base64' })
+      .max(PORTAL_ATTACHMENT_MAX_BASE64, `must be at most ${PORTAL_ATTACHMENT_MAX_BYTES} bytes (as base64)`)
+      .optional()
+      .openapi({ description: 'the file itself, base64 (at most 10 MB); preferred over url' }),
   })
   .openapi('PortalAttachment');
 
@@ -57,8 +64,8 @@ export function portalToInbound(message: PortalMessage, practiceAddress: string,
     attachments: (message.attachments ?? []).map((a) => ({
       name: a.name,
       contentType: a.contentType,
-      size: a.size,
-      url: a.url ?? null,
+      size: a.content ? null : a.size,
+      ...(a.content ? { content: new Uint8Array(Buffer.from(a.content, 'base64')) } : { url: a.url ?? null }),
     })),
     meta: {
       // identity facts the service matches or creates the patient with; not message text

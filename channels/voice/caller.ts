@@ -8,7 +8,9 @@ export interface CallRequest {
   /** the patient's number, E.164 */
   to: string;
   /** public URL Twilio fetches the call's TwiML from */
-  url: string;
+  url?: string;
+  /** or the call's TwiML itself (a call placed from the inbox carries its first words) */
+  twiml?: string;
   /** public URL of the call's status callback */
   statusCallback?: string;
   /** stable per outbound message: a simulated call's id derives from it */
@@ -30,8 +32,7 @@ export function createTwilioVoiceCaller(options: { accountSid: string; authToken
         const call = await client.calls.create({
           to: request.to,
           from: request.from,
-          url: request.url,
-          method: 'POST',
+          ...(request.twiml ? { twiml: request.twiml } : { url: request.url, method: 'POST' }),
           ...(request.statusCallback ? { statusCallback: request.statusCallback, statusCallbackMethod: 'POST' } : {}),
         });
         return { providerId: call.sid, status: call.status };

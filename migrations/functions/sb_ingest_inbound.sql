@@ -1,7 +1,9 @@
 -- sb_ingest_inbound: one round trip for an inbound message. Finds or creates the patient
 -- and contact point, finds or reopens the conversation, stores the message (a retried webhook
 -- is a no-op) with its attachments, writes the triage outbox row and, for a token's post, the
--- audit row, all in the caller's transaction.
+-- audit row, all in the caller's transaction. Attachment bytes never come here: the caller
+-- has put them in the blob store (blobKey); a provider link (Twilio media, a recording) gets
+-- a `media` outbox row that fetches it.
 --
 -- This file is the function's one definition. Its argument is one JSON record whose shape
 -- is IngestRecord in src/intake/ingest.ts (checked there with zod). To change it: edit this
@@ -42,6 +44,7 @@ DECLARE
   p_extra_contacts jsonb := CASE WHEN jsonb_typeof(p_record -> 'extraContacts') = 'array' AND jsonb_array_length(p_record -> 'extraContacts') > 0
                                  THEN p_record -> 'extraContacts' END;
   p_audit jsonb := nullif(p_record -> 'audit', 'null'::jsonb);
+  p_request_id text := p_record ->> 'requestId';
   v_message uuid;
   v_conv uuid;
   v_conv_patient uuid;
@@ -200,10 +203,26 @@ BEGIN
     RETURN;
   END IF;
 
-  INSERT INTO message_attachments (message_id, name, content_type, size, url, content, created_at)
-  SELECT v_message, a ->> 'name', coalesce(a ->> 'contentType', 'application/octet-stream'), (a ->> 'size')::integer,
-         a ->> 'url', a ->> 'content', p_received_at
-    FROM jsonb_array_elements(coalesce(p_attachments, '[]'::jsonb)) a;
+  -- stored: the bytes are in the blob store already; pending: the media job fetches the link
+  -- (most messages carry none: skip both statements)
+  IF jsonb_array_length(p_attachments) > 0 THEN
+  WITH added AS (
+    INSERT INTO message_attachments (practice_id, conversation_id, message_id, kind, status, name, content_type, size,
+                                     blob_key, sha256, url, error, stored_at, created_at)
+    SELECT p_practice_id, v_conv, v_message, coalesce(a ->> 'kind', 'attachment'),
+           CASE WHEN a ->> 'blobKey' IS NOT NULL THEN 'stored' WHEN a ->> 'url' IS NOT NULL THEN 'pending' ELSE 'failed' END,
+           a ->> 'name', coalesce(a ->> 'contentType', 'application/octet-stream'), (a ->> 'size')::integer,
+           a ->> 'blobKey', a ->> 'sha256', a ->> 'url',
+           CASE WHEN a ->> 'blobKey' IS NULL AND a ->> 'url' IS NULL THEN 'the sender gave neither the file nor a link to it' END,
+           CASE WHEN a ->> 'blobKey' IS NOT NULL THEN p_received_at END, p_received_at
+      FROM jsonb_array_elements(coalesce(p_attachments, '[]'::jsonb)) a
+    RETURNING id, status
+  )
+  INSERT INTO outbox (queue, payload, dedupe_key, status, run_at, created_at)
+  SELECT 'media', jsonb_build_object('attachmentId', added.id, 'requestId', p_request_id), 'media:' || added.id, 'pending', p_received_at, p_received_at
+    FROM added WHERE added.status = 'pending'
+  ON CONFLICT (dedupe_key) DO NOTHING;
+  END IF;
 
   IF p_job_payload IS NOT NULL THEN
     INSERT INTO outbox (queue, payload, dedupe_key, status, run_at, created_at)

@@ -27,6 +27,12 @@ import { twilioSmsRoutes } from '../intake/sms/twilio-sms-routes';
 import { twilioVoiceRoutes } from '../intake/voice/twilio-voice-routes';
 import { unroutedRoutes } from '../intake/unrouted-routes';
 import { consentRoutes } from '../outreach/consent-routes';
+import { attachmentRoutes } from '../inbox/attachments/attachment-routes';
+import { mediaSettingsRoutes } from '../practices/media-settings-routes';
+import { callRoutes } from '../inbox/calls/call-routes';
+import { profileRoutes } from '../staff/profile-routes';
+import { auditRoutes } from '../staff/audit-routes';
+import { qaRoutes } from '../staff/qa-routes';
 
 const MB = 1024 * 1024;
 
@@ -38,7 +44,10 @@ export const bodyLimits: { prefix: string; maxBytes: number }[] = [
   { prefix: '/webhooks/sendgrid/inbound', maxBytes: 31 * MB },
   { prefix: '/webhooks/sendgrid/events', maxBytes: 5 * MB },
   { prefix: '/webhooks/twilio/', maxBytes: 64 * 1024 },
-  { prefix: '/api/v1/portal/', maxBytes: 2 * MB },
+  // a portal message may carry its files inline (base64, 10 MB each)
+  { prefix: '/api/v1/portal/', maxBytes: 16 * MB },
+  // staff uploads (an MMS image, an email attachment) of up to 20 MB, with the multipart framing
+  { prefix: '/api/v1/attachments', maxBytes: 21 * MB },
   { prefix: '/api/v1/imports/', maxBytes: 20 * MB },
   { prefix: '/api/v1/', maxBytes: 256 * 1024 },
   { prefix: '/', maxBytes: 64 * 1024 },
@@ -87,6 +96,8 @@ export function createApp(deps: AppDeps) {
         objectSrc: ["'none'"],
       },
       strictTransportSecurity: deps.env.PUBLIC_BASE_URL.startsWith('https://') ? 'max-age=63072000; includeSubDomains' : false,
+      // a route that sets its own (stricter) policy keeps it: served files are sandboxed
+      overwrite: false,
     }),
   );
   app.use('*', async (c, next) => {
@@ -121,6 +132,12 @@ export function createApp(deps: AppDeps) {
   twilioSmsRoutes(app);
   twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);
+  attachmentRoutes(app);
+  mediaSettingsRoutes(app);
+  callRoutes(app);
+  profileRoutes(app);
+  auditRoutes(app);
+  qaRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

@@ -15,6 +15,10 @@ import { scheduleSweep } from '../inbox/timers-queue';
 import { voicemailJob } from '../intake/voice/voicemail-job';
 import { reminderJob } from '../scheduling/reminders/reminder-job';
 import { waitlistJob } from '../scheduling/waitlist/waitlist-job';
+import { mediaJob, moveInlineAttachments } from '../intake/media/media-job';
+import { retentionJob } from '../inbox/attachments/retention-job';
+import { scheduleRetention } from '../inbox/attachments/retention-queue';
+import { createBlobStore } from '../platform/blobs/index';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
@@ -60,6 +64,12 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   let queue: JobQueue | undefined;
   try {
     await database.migrate();
+    const blobs = await createBlobStore(env);
+    if (blobs.kind === 'fs' && env.REDIS_URL) {
+      log.warn('BLOB_STORE is fs while jobs run in separate workers: media written by one process must be readable by all (share DATA_DIR, or set S3_BUCKET)');
+    }
+    // the data step after the schema: attachments older versions kept inline move out of Postgres
+    await moveInlineAttachments(database.db, blobs, log, clock.now());
     queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);
     const engine = opts.triage ?? (() => cachedEngine!);
     if (!opts.triage && opts.runWorkers) await loadTriageEngine();
@@ -77,20 +87,23 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       timersJob(),
       reminderJob(),
       waitlistJob(),
+      mediaJob(),
+      retentionJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );
     const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions });
-    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay };
+    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay, blobs };
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
       await scheduleSweep(database.db, clock.now());
+      await scheduleRetention(database.db, clock.now());
       if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
     }
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR };
+    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, blobs, dataDir: env.DATA_DIR };
     let closed = false;
     return {
       deps,

@@ -6,6 +6,7 @@ import type { OutboxRelay } from '../platform/jobs/outbox';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import type { Principal } from '../access/principal';
+import type { BlobStore } from '../platform/blobs/blob-store';
 
 /** Everything a request may use, built once at start and handed to the app. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   relay: OutboxRelay;
   clock: Clock;
   log: Logger;
+  /** media bytes (files under DATA_DIR, or S3) */
+  blobs: BlobStore;
   /** where the demo keeps its local Twilio token etc.; set in embedded mode */
   dataDir: string;
 }

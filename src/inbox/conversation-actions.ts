@@ -11,6 +11,7 @@ import { addWakeJob } from './timers-queue';
 import { mayContact } from '../outreach/outreach-policy';
 import { requireConfirmation } from './people-only';
 import { fillFreeCapacity } from './assignment';
+import { assertSendable, claimUploads, pendingUploads } from './attachments/attachments';
 
 export const ReplySchema = z
   .object({
@@ -22,6 +23,8 @@ export const ReplySchema = z
     seenMessageId: z.uuid().optional(),
     /** send even though another reply went out meanwhile */
     confirm: z.boolean().default(false),
+    /** files uploaded with POST /api/v1/attachments: images for a text (MMS), any allowed file for email and portal */
+    attachmentIds: z.array(z.uuid()).max(10).optional(),
     /** the conversation's status after a reply: waiting on the patient by default */
     then: z.enum(['pending', 'open', 'resolved']).default('pending'),
   })
@@ -78,6 +81,7 @@ export async function replyToConversation(
           createdAt: now,
         })
         .returning({ id: messages.id });
+      await claimUploads(tx, who, c.id, data.attachmentIds ?? [], note!.id);
       await audit(tx, who, requestId, { action: 'conversation.note', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { messageId: note!.id } });
       return { messageId: note!.id, kind: 'note' as const, status: 'received' as const };
     }
@@ -130,6 +134,7 @@ export async function replyToConversation(
     const contact = candidates.find((cp) => cp.id === lastFrom?.contactPointId) ?? candidates[0] ?? null;
     const verdict = ask(contact);
     if (!verdict.ok || !contact) throw new AppError('channel_unavailable', verdict.ok ? `the patient has no ${channel} contact` : verdict.message, { channel, reason: verdict.ok ? 'no_contact' : verdict.code });
+    assertSendable(channel, await pendingUploads(tx, c.id, data.attachmentIds ?? []));
     const { messageId } = await queueOutbound(tx, {
       practiceId: c.practiceId,
       conversationId: c.id,
@@ -142,6 +147,8 @@ export async function replyToConversation(
       contactPointId: channel === c.channel ? undefined : contact.id,
       now,
     });
+    // in the same transaction as the message and its send job, which reads them
+    await claimUploads(tx, who, c.id, data.attachmentIds ?? [], messageId);
     await tx
       .update(conversations)
       .set({
@@ -171,7 +178,7 @@ export async function assignConversation(db: Database, who: Principal, id: strin
     const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
     if (data.queue !== undefined) {
       const [q] = await tx.select().from(queues).where(and(eq(queues.practiceId, c.practiceId), eq(queues.key, data.queue)));
-      if (!q) throw new AppError('validation_failed', `queue: no queue "${data.queue}" in this practice`);
+      if (!q || q.archivedAt) throw new AppError('validation_failed', `queue: no ${q ? 'open ' : ''}queue "${data.queue}" in this practice${q ? ' (it is archived)' : ''}`);
       set.queueId = q.id;
     }
     if (data.assigneeId !== undefined) {

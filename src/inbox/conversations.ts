@@ -5,10 +5,11 @@ import { contactPoints, conversations, messageAttachments, messages, patients, q
 import { canSeeQueue, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { intents, urgencies, channels } from '../../triage/types';
-import { audit } from '../access/audit';
+import { audit, auditListPage } from '../access/audit';
 import { afterCursor, pageOf } from '../platform/cursor';
 import { ConversationPlaybookSchema, prefillPlaybook } from './playbooks';
 import { consentByChannel } from '../outreach/outreach-policy';
+import { AttachmentSchema, attachmentView } from './attachments/attachments';
 
 const TriageSchema = z
   .object({
@@ -65,7 +66,7 @@ export const MessageSchema = z
     author: z.object({ type: z.enum(['patient', 'user', 'automation', 'system']), userId: z.uuid().nullable(), name: z.string().nullable() }),
     createdAt: z.string(),
     triage: TriageSchema.nullable(),
-    attachments: z.array(z.object({ name: z.string().nullable(), contentType: z.string(), size: z.number().nullable() })),
+    attachments: z.array(AttachmentSchema),
   })
   .openapi('Message');
 
@@ -171,20 +172,8 @@ export async function listConversations(
       .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
       .limit(q.limit + 1);
     const { page, nextCursor } = pageOf(rows, q.limit, (r) => ({ at: r.c.lastMessageAt, id: r.c.id }));
-    if (page.length > 0) {
-      await audit(
-        tx,
-        who,
-        requestId,
-        page.map((r) => ({
-          action: 'conversation.list',
-          subjectType: 'conversation',
-          subjectId: r.c.id,
-          practiceId: r.c.practiceId,
-          patientId: r.c.patientId,
-        })),
-      );
-    }
+    // one entry per page shown, naming what it showed; the console polling the same page adds none
+    await auditListPage(tx, who, requestId, { action: 'conversation.list', subjectType: 'conversation', rows: page.map((r) => ({ id: r.c.id, patientId: r.c.patientId, practiceId: r.c.practiceId })) });
     return {
       data: page.map((r) => ({
         ...summaryFields(r.c),
@@ -276,7 +265,7 @@ export async function getConversation(db: Database, who: Principal, id: string, 
         triage: m.triage ?? null,
         attachments: files
           .filter((f) => f.messageId === m.id)
-          .map((f) => ({ name: f.name, contentType: f.contentType, size: f.size })),
+          .map(attachmentView),
       })),
       playbook: prefillPlaybook(
         row.queue?.id ? row.queue : null,

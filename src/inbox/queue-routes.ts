@@ -3,8 +3,13 @@ import type { App } from '../http/context';
 import { requireStaff } from '../http/auth';
 import { bearer, errors, IdParam, json, listOf } from '../http/openapi';
 import {
+  ArchiveQueueSchema,
   AssistantSchema,
+  CreateQueueSchema,
   QueueSchema,
+  archiveQueue,
+  createQueue,
+  unarchiveQueue,
   UpdateAssistantSchema,
   UpdateQueueSchema,
   listAssistants,
@@ -21,10 +26,61 @@ export function queueRoutes(app: App) {
       tags: ['queues'],
       summary: 'Queues the caller may see, with open and unassigned counts, SLAs and playbooks',
       security: bearer,
-      request: { query: z.object({ practiceId: z.uuid().optional() }) },
+      request: { query: z.object({ practiceId: z.uuid().optional(), includeArchived: z.enum(['true', 'false']).optional() }) },
       responses: { 200: json(listOf(QueueSchema), 'Queues'), 401: errors[401], 403: errors[403] },
     }),
-    async (c) => c.json({ data: await listQueues(c.get('deps').db, requireStaff(c), c.req.valid('query').practiceId), nextCursor: null }, 200),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json({ data: await listQueues(c.get('deps').db, requireStaff(c), q.practiceId, { includeArchived: q.includeArchived === 'true' }), nextCursor: null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/queues',
+      tags: ['queues'],
+      summary: 'Create a queue with its SLAs and playbook (managers)',
+      description: 'Route to it by adding a rule with `assign_queue` and its key; grant assistants with PATCH /api/v1/assistants/{id}.',
+      security: bearer,
+      request: { body: { content: { 'application/json': { schema: CreateQueueSchema } }, required: true } },
+      responses: { 201: json(QueueSchema, 'Created'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    }),
+    async (c) => c.json(await createQueue(c.get('deps').db, requireStaff(c), c.req.valid('json'), c.get('requestId')), 201),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/queues/{id}/archive',
+      tags: ['queues'],
+      summary: 'Archive a queue (managers): it takes no new work; its open conversations move to `moveTo`',
+      description: 'Refused for the urgent queue and while the live rules route to it.',
+      security: bearer,
+      request: { params: IdParam, body: { content: { 'application/json': { schema: ArchiveQueueSchema } }, required: false } },
+      responses: { 200: json(QueueSchema, 'Archived'), 400: errors[400], 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    }),
+    async (c) => {
+      const deps = c.get('deps');
+      const body = (c.req.header('content-type') ?? '').includes('json') ? c.req.valid('json') : {};
+      return c.json(await archiveQueue(deps.db, requireStaff(c), c.req.valid('param').id, body ?? {}, deps.clock.now(), c.get('requestId')), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/v1/queues/{id}/unarchive',
+      tags: ['queues'],
+      summary: 'Bring an archived queue back (managers)',
+      security: bearer,
+      request: { params: IdParam },
+      responses: { 200: json(QueueSchema, 'Back'), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+    }),
+    async (c) => {
+      const deps = c.get('deps');
+      return c.json(await unarchiveQueue(deps.db, requireStaff(c), c.req.valid('param').id, deps.clock.now(), c.get('requestId')), 200);
+    },
   );
 
   app.openapi(

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../platform/db/client';
 import { rowsOf } from '../platform/jobs/outbox';
@@ -6,6 +7,49 @@ import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
 import type { Principal } from '../access/principal';
 import { auditActions, type AuditAction } from '../access/audit';
+import type { BlobStore } from '../platform/blobs/blob-store';
+import { messages } from '../platform/db/schema';
+import { normaliseContentType } from '../platform/blobs/media-types';
+
+export interface StoredBlob {
+  blobKey: string;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Puts the bytes an email or portal message carried into the blob store before the message
+ * is stored, so Postgres never holds them. The key is derived from the practice, the
+ * provider's id, the position and the bytes' hash: a provider retry writes the same key (one
+ * blob, and the ingest finds the message already stored), and a second message reusing a
+ * provider id with other bytes can never overwrite the first one's file. If a write fails
+ * the webhook fails before anything is stored, and the provider's retry starts again.
+ * A message already stored (a retry) is not written again.
+ */
+export async function storeInlineAttachments(
+  db: Db,
+  blobs: BlobStore | undefined,
+  practiceId: string,
+  message: InboundMessage,
+): Promise<(StoredBlob | null)[]> {
+  if (!message.attachments.some((a) => a.content)) return message.attachments.map(() => null);
+  if (!blobs) throw new Error('a message with attachment bytes needs the blob store');
+  const [seen] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.channel, message.channel), eq(messages.providerId, message.providerId)))
+    .limit(1);
+  const origin = createHash('sha256').update(`${message.channel}\0${message.providerId}`).digest('hex');
+  return Promise.all(
+    message.attachments.map(async (a, i) => {
+      if (!a.content) return null;
+      const sha256 = createHash('sha256').update(a.content).digest('hex');
+      const blobKey = `${practiceId}/in/${createHash('sha256').update(`${origin}\0${i}\0${sha256}`).digest('hex').slice(0, 40)}`;
+      if (!seen) await blobs.put(blobKey, a.content, { contentType: normaliseContentType(a.contentType) });
+      return { blobKey, sha256, size: a.content.byteLength };
+    }),
+  );
+}
 
 export interface IngestOptions {
   practiceId: string;
@@ -25,6 +69,10 @@ export interface IngestOptions {
   extraContacts?: { kind: ContactKind; value: string }[];
   /** the token that posted it (portal): audited in the same statement */
   audit?: { principal: Principal; action: AuditAction };
+  /** where each inline attachment's bytes were put (by storeInlineAttachments), by index */
+  storedAttachments?: (StoredBlob | null)[];
+  /** where inline attachment bytes go; needed when the message carries any */
+  blobs?: BlobStore;
 }
 
 export interface IngestResult {
@@ -54,16 +102,20 @@ export const IngestRecordSchema = z.strictObject({
   body: z.string(),
   originalBody: z.string().nullable(),
   meta: z.record(z.string(), z.unknown()),
+  /** bytes never travel here: they are in the blob store (blobKey), or the media job fetches `url` */
   attachments: z.array(
     z.strictObject({
       name: z.string().nullable(),
       contentType: z.string(),
       size: z.number().int().nonnegative().nullable(),
+      kind: z.enum(['attachment', 'recording']),
       url: z.string().nullable(),
-      /** base64 */
-      content: z.string().nullable(),
+      blobKey: z.string().nullable(),
+      sha256: z.string().nullable(),
     }),
   ),
+  /** follows the work into the media jobs */
+  requestId: z.string().nullable(),
   receivedAt: z.iso.datetime({ offset: true }),
   conversationId: z.uuid().nullable(),
   patient: z.strictObject({
@@ -109,13 +161,20 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
     body: message.body,
     originalBody: message.originalBody ?? null,
     meta: message.meta ?? {},
-    attachments: message.attachments.map((a) => ({
-      name: a.name,
-      contentType: a.contentType,
-      size: a.size ?? a.content?.byteLength ?? null,
-      url: a.url ?? null,
-      content: a.content ? Buffer.from(a.content).toString('base64') : null,
-    })),
+    attachments: message.attachments.map((a, i) => {
+      const stored = opts.storedAttachments?.[i] ?? null;
+      if (a.content && !stored) throw new Error('attachment bytes must be put in the blob store before ingest');
+      return {
+        name: a.name,
+        contentType: normaliseContentType(a.contentType),
+        size: stored?.size ?? a.size ?? null,
+        kind: message.channel === 'voice' && /^audio\//i.test(a.contentType) ? ('recording' as const) : ('attachment' as const),
+        url: stored ? null : (a.url ?? null),
+        blobKey: stored?.blobKey ?? null,
+        sha256: stored?.sha256 ?? null,
+      };
+    }),
+    requestId: opts.requestId ?? null,
     receivedAt: opts.receivedAt.toISOString(),
     conversationId: opts.conversationId ?? null,
     patient: opts.patient ?? {},
@@ -142,7 +201,8 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
  * contact point, conversation, message, attachments, triage outbox row.
  */
 export async function ingestInbound(db: Db, message: InboundMessage, opts: IngestOptions): Promise<IngestResult> {
-  const record = ingestRecord(message, opts);
+  const stored = opts.storedAttachments ?? (await storeInlineAttachments(db, opts.blobs, opts.practiceId, message));
+  const record = ingestRecord(message, { ...opts, storedAttachments: stored });
   const result = await db.execute(sql`select * from sb_ingest_inbound(${JSON.stringify(record)}::jsonb)`);
   const [row] = rowsOf<{
     message_id: string;

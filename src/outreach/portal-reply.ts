@@ -13,6 +13,9 @@ export const PortalReplySchema = z
     body: z.string(),
     status: z.string(),
     createdAt: z.string().openapi({ description: 'ISO 8601' }),
+    attachments: z
+      .array(z.object({ id: z.uuid(), name: z.string().nullable(), contentType: z.string(), size: z.number().nullable(), url: z.string() }))
+      .openapi({ description: 'files of the reply; fetch each url with the portal token' }),
   })
   .openapi('PortalReply');
 
@@ -22,6 +25,8 @@ export function portalReply(
   message: Pick<typeof messages.$inferSelect, 'id' | 'practiceId' | 'conversationId' | 'subject' | 'body' | 'status' | 'createdAt'>,
   threadId: string | null,
   portalId: string | null,
+  attachments: { id: string; name: string | null; contentType: string; size: number | null }[] = [],
+  baseUrl = '',
 ): PortalReply {
   return {
     id: message.id,
@@ -33,6 +38,7 @@ export function portalReply(
     body: message.body,
     status: message.status,
     createdAt: message.createdAt.toISOString(),
+    attachments: attachments.map((a) => ({ id: a.id, name: a.name, contentType: a.contentType, size: a.size, url: `${baseUrl}/api/v1/attachments/${a.id}` })),
   };
 }
 

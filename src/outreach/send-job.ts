@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { contactPoints, conversations, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../platform/db/schema';
+import { contactPoints, conversations, messageAttachments, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../platform/db/schema';
 import { claimOutreachSlot, mayContact } from './outreach-policy';
 import { recordConsent } from './consent';
 import { reflectOnReminder } from './reminder-delivery';
@@ -181,10 +181,17 @@ async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryCo
     .where(and(eq(messages.conversationId, row.conversation.id), eq(messages.direction, 'inbound'), eq(messages.channel, row.message.channel)))
     .orderBy(desc(messages.createdAt))
     .limit(1);
+  const attachments = await deps.db
+    .select()
+    .from(messageAttachments)
+    .where(and(eq(messageAttachments.messageId, messageId), eq(messageAttachments.status, 'stored')));
   return {
     ...row,
     contactPoint: contactPoint!,
     env: deps.env,
+    attachments,
+    blobs: deps.blobs,
+    now: deps.clock.now(),
     lastPracticeAddress: lastInbound?.to ?? null,
     practiceAddresses: addresses,
   };

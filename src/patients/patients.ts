@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Database, Db } from '../platform/db/client';
-import { appointments, calls, contactPoints, conversations, patientMerges, patients, reminders, waitlistEntries, type PatientMergeMoved } from '../platform/db/schema';
+import { appointments, calls, contactPoints, conversations, patientMerges, patients, refillRequests, reminders, waitlistEntries, type PatientMergeFilled, type PatientMergeMoved } from '../platform/db/schema';
 import { canSeePractice, isManagerOf, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { audit } from '../access/audit';
@@ -24,7 +24,9 @@ export const PatientMergeSchema = z
       reminders: z.number().int(),
       waitlistEntries: z.number().int(),
       calls: z.number().int(),
+      refillRequests: z.number().int(),
     }),
+    filled: z.array(z.string()).openapi({ description: "the survivor's empty fields the merge filled from the merged record (unmerge empties them again)" }),
     createdAt: z.string(),
     undoneAt: z.string().nullable(),
   })
@@ -44,7 +46,9 @@ const view = (m: MergeRow): z.infer<typeof PatientMergeSchema> => ({
     reminders: m.moved.reminders.length,
     waitlistEntries: m.moved.waitlistEntries.length,
     calls: m.moved.calls.length,
+    refillRequests: m.moved.refillRequests?.length ?? 0,
   },
+  filled: Object.keys(m.filled?.after ?? {}),
   createdAt: m.createdAt.toISOString(),
   undoneAt: m.undoneAt?.toISOString() ?? null,
 });
@@ -68,7 +72,54 @@ async function move(db: Db, from: string, to: string, only?: PatientMergeMoved):
     reminders: ids(await db.update(reminders).set({ patientId: to }).where(and(eq(reminders.patientId, from), scope(only?.reminders, reminders.id))).returning({ id: reminders.id })),
     waitlistEntries: ids(await db.update(waitlistEntries).set({ patientId: to }).where(and(eq(waitlistEntries.patientId, from), scope(only?.waitlistEntries, waitlistEntries.id))).returning({ id: waitlistEntries.id })),
     calls: ids(await db.update(calls).set({ patientId: to }).where(and(eq(calls.patientId, from), scope(only?.calls, calls.id))).returning({ id: calls.id })),
+    // merges made before refills moved list none: undoing one moves no refill back
+    refillRequests: ids(
+      await db
+        .update(refillRequests)
+        .set({ patientId: to })
+        .where(and(eq(refillRequests.patientId, from), only ? scope(only.refillRequests ?? [], refillRequests.id) : undefined))
+        .returning({ id: refillRequests.id }),
+    ),
   };
+}
+
+type PatientRow = typeof patients.$inferSelect;
+const fillable = ['firstName', 'lastName', 'dateOfBirth', 'timeZone', 'preferredChannel'] as const;
+
+/**
+ * What the survivor takes from the merged record: each empty field it has is filled, tags
+ * are joined. Nothing the survivor holds is overwritten, and the merged record keeps all of
+ * its own fields (its name stays readable in the merge history).
+ */
+export function mergeFill(target: PatientRow, source: PatientRow): { set: Partial<PatientRow>; filled: { before: PatientMergeFilled; after: PatientMergeFilled } } {
+  const set: Partial<PatientRow> = {};
+  const before: PatientMergeFilled = {};
+  const after: PatientMergeFilled = {};
+  for (const f of fillable) {
+    if (target[f] === null && source[f] !== null) {
+      (set as Record<string, unknown>)[f] = source[f];
+      (before as Record<string, unknown>)[f] = null;
+      (after as Record<string, unknown>)[f] = source[f];
+    }
+  }
+  const tags = [...new Set([...target.tags, ...source.tags])];
+  if (tags.length !== target.tags.length) {
+    set.tags = tags;
+    before.tags = target.tags;
+    after.tags = tags;
+  }
+  return { set, filled: { before, after } };
+}
+
+/** Undoing the fill: a field goes back only while it still holds what the merge put there (a later edit stays). */
+export function unmergeFill(current: PatientRow, filled: { before: PatientMergeFilled; after: PatientMergeFilled } | null): Partial<PatientRow> {
+  if (!filled) return {};
+  const set: Partial<PatientRow> = {};
+  for (const [field, value] of Object.entries(filled.after)) {
+    const now = (current as Record<string, unknown>)[field];
+    if (JSON.stringify(now) === JSON.stringify(value)) (set as Record<string, unknown>)[field] = (filled.before as Record<string, unknown>)[field] ?? null;
+  }
+  return set;
 }
 
 /**
@@ -86,10 +137,12 @@ export async function mergePatient(db: Database, who: Principal, id: string, inp
     if (source.practiceId !== target.practiceId) throw notFound('patient');
     if (source.mergedIntoId) throw new AppError('conflict', 'this patient was already merged into another; undo that merge first');
     if (target.mergedIntoId) throw new AppError('conflict', 'intoId was merged into another patient; merge into that one');
+    if (source.erasedAt || target.erasedAt) throw new AppError('conflict', 'an erased record cannot be merged');
     const moved = await move(tx, source.id, target.id);
     const now = new Date();
+    const { set, filled } = mergeFill(target, source);
     await tx.update(patients).set({ mergedIntoId: target.id, updatedAt: now }).where(eq(patients.id, source.id));
-    await tx.update(patients).set({ updatedAt: now }).where(eq(patients.id, target.id));
+    await tx.update(patients).set({ ...set, updatedAt: now }).where(eq(patients.id, target.id));
     const [merge] = await tx
       .insert(patientMerges)
       .values({
@@ -97,13 +150,14 @@ export async function mergePatient(db: Database, who: Principal, id: string, inp
         patientId: source.id,
         intoId: target.id,
         moved,
+        filled,
         mergedById: who.userId,
         mergedByTokenId: who.tokenId,
       })
       .returning();
     await audit(tx, who, requestId, [
       { action: 'patient.merge', subjectType: 'patient_merge', subjectId: merge!.id, practiceId: source.practiceId, patientId: source.id, detail: { intoId: target.id } },
-      { action: 'patient.merge', subjectType: 'patient_merge', subjectId: merge!.id, practiceId: source.practiceId, patientId: target.id, detail: { fromId: source.id } },
+      { action: 'patient.merge', subjectType: 'patient_merge', subjectId: merge!.id, practiceId: source.practiceId, patientId: target.id, detail: { fromId: source.id, filled: Object.keys(filled.after) } },
     ]);
     return view(merge!);
   });
@@ -130,6 +184,7 @@ export async function unmergePatient(db: Database, who: Principal, id: string, r
     const restored = await move(tx, target.id, source.id, merge.moved);
     const now = new Date();
     await tx.update(patients).set({ mergedIntoId: null, updatedAt: now }).where(eq(patients.id, source.id));
+    await tx.update(patients).set({ ...unmergeFill(target, merge.filled), updatedAt: now }).where(eq(patients.id, target.id));
     const [undone] = await tx
       .update(patientMerges)
       .set({ undoneAt: now, undoneById: who.userId, undoneByTokenId: who.tokenId })

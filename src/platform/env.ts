@@ -50,11 +50,31 @@ const envSchema = z
      * other's jobs: by default it is derived from the database the deployment uses.
      */
     QUEUE_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')),
+    /**
+     * Where media (MMS images, recordings, attachments) live: files under DATA_DIR/blobs
+     * (default), or an S3-compatible bucket when S3_BUCKET is set.
+     */
+    BLOB_STORE: optional(z.enum(['fs', 's3'], { error: 'must be fs or s3' })),
+    S3_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 lower-case letters, digits, dots, dashes)')),
+    S3_REGION: optional(z.string().regex(/^[a-z0-9-]{2,40}$/, 'must be a region such as us-east-1')),
+    /** an S3-compatible service (MinIO, R2, Ceph); unset: AWS */
+    S3_ENDPOINT: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    S3_ACCESS_KEY_ID: secret(),
+    S3_SECRET_ACCESS_KEY: secret(),
+    S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false'], { error: 'must be true or false' })),
     /** per sending number, messages per second (a US long code takes about 1/s) */
     SMS_RATE_PER_SECOND: optional(z.coerce.number({ error: 'must be a number' }).positive('must be above 0').max(1000, 'must be at most 1000')).transform((v) => v ?? 1),
   })
+  .superRefine((e, ctx) => {
+    if (e.BLOB_STORE === 's3' && !e.S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'must be set when BLOB_STORE is s3' });
+    if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+      ctx.addIssue({ code: 'custom', path: [e.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'], message: 'must be set together with the other S3 key' });
+    }
+  })
   .transform((e) => ({
     ...e,
+    BLOB_STORE: e.BLOB_STORE ?? (e.S3_BUCKET ? ('s3' as const) : ('fs' as const)),
+    S3_REGION: e.S3_REGION ?? 'us-east-1',
     QUEUE_PREFIX: e.QUEUE_PREFIX ?? defaultQueuePrefix(e.DATABASE_URL),
     PUBLIC_BASE_URL: e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`,
     // live where a provider's credentials are set; a channel without its own credentials

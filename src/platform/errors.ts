@@ -13,8 +13,10 @@ export const errorStatus = {
   conflict: 409,
   /** the action needs `confirm: true` (and a reason where asked): people-only work, the last number of a practice */
   confirmation_required: 409,
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   unprocessable: 422,
   /** the conversation cannot be answered this way: voice, an opted-out or unreachable contact, no contact of that kind */
   channel_unavailable: 422,

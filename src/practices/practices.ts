@@ -197,6 +197,24 @@ export const defaultQueues = [
   { key: 'scheduling', name: 'Scheduling', urgent: false },
   { key: 'refills', name: 'Refills', urgent: false },
   { key: 'billing', name: 'Billing and insurance', urgent: false },
+  {
+    key: 'insurance',
+    name: 'Insurance and authorisations',
+    urgent: false,
+    // what a payer asks before it verifies coverage or decides a prior authorisation
+    playbook: {
+      items: [
+        { key: 'payer', label: 'Payer and plan' },
+        { key: 'member_id', label: 'Member id' },
+        { key: 'date_of_birth', label: 'Patient date of birth', entity: 'dateOfBirth' },
+        { key: 'procedure_or_medication', label: 'Procedure or medication (with codes)', entity: 'medications' },
+        { key: 'ordering_provider', label: 'Ordering provider' },
+        { key: 'deadline', label: 'Deadline (appointment, procedure or fill date)', entity: 'dates' },
+        { key: 'reference', label: 'Payer reference or authorisation number' },
+      ],
+    },
+    sla: { routine: { firstResponseMinutes: 480, businessHours: true } },
+  },
   { key: 'records', name: 'Records', urgent: false },
   { key: 'clinical', name: 'Clinical (nurse)', urgent: false },
   { key: 'general', name: 'General', urgent: false },

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
 import { practiceGrants, practices, queues, routingRuleSets, users } from '../platform/db/schema';
 import { isManagerOf, canSeePractice, type Principal } from '../access/principal';
@@ -41,7 +41,8 @@ export async function validateRules(db: Db, practiceId: string, input: unknown):
   }
   const rules = parsed.ruleSet.rules;
   const refs = referencedKeys(rules);
-  const queueKeys = (await db.select({ key: queues.key }).from(queues).where(eq(queues.practiceId, practiceId))).map((q) => q.key);
+  // an archived queue takes no new work: rules cannot route to it
+  const queueKeys = (await db.select({ key: queues.key }).from(queues).where(and(eq(queues.practiceId, practiceId), isNull(queues.archivedAt)))).map((q) => q.key);
   const missingQueue = refs.queues.find((q) => !queueKeys.includes(q));
   if (missingQueue) throw new AppError('validation_failed', `rules: no queue "${missingQueue}" in this practice`);
   const purposes = new Set(listTemplates().map((t) => t.purpose as string));

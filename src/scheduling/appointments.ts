@@ -11,7 +11,7 @@ import {
 } from '../platform/db/schema';
 import { canSeePractice, isManagerOf, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
-import { audit, type AuditAction } from '../access/audit';
+import { audit, auditListPage, type AuditAction } from '../access/audit';
 import { afterCursor, pageOf } from '../platform/cursor';
 import { recordConsent } from '../outreach/consent';
 import { findPractice } from '../practices/practices';
@@ -442,12 +442,8 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
       .orderBy(asc(appointments.startsAt), asc(appointments.id))
       .limit(q.limit + 1);
     const { page, nextCursor } = pageOf(rows, q.limit, (a) => ({ at: a.startsAt, id: a.id }));
-    await audit(
-      tx,
-      who,
-      requestId,
-      page.map((a) => ({ action: 'appointment.list', subjectType: 'appointment', subjectId: a.id, practiceId: a.practiceId, patientId: a.patientId })),
-    );
+    // one entry per page shown (not one per row, nor one per poll of the same page)
+    await auditListPage(tx, who, requestId, { action: 'appointment.list', subjectType: 'appointment', rows: page.map((a) => ({ id: a.id, patientId: a.patientId, practiceId: a.practiceId })) });
     return {
       data: await viewsOf(tx, page),
       nextCursor,

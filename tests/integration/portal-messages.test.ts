@@ -107,7 +107,7 @@ describe('POST /api/v1/portal/messages', () => {
     expect(notJson.status).toBe(400);
 
     const before = await messageCount();
-    const huge = JSON.stringify(portalMessage({ messageId: 'pm-huge', body: 'x'.repeat(3 * 1024 * 1024) }));
+    const huge = JSON.stringify(portalMessage({ messageId: 'pm-huge', body: 'x'.repeat(17 * 1024 * 1024) }));
     const res = await h.request('POST', '/api/v1/portal/messages', { token: tokenA, body: huge, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');

@@ -88,6 +88,7 @@ describe('portal replies', () => {
         body: 'Your results are ready.',
         status: 'pending',
         createdAt: h.clock.now().toISOString(),
+        attachments: [],
       },
     });
     const [msg] = await db().select().from(messages).where(eq(messages.id, r.messageId));

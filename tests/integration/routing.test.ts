@@ -53,7 +53,7 @@ describe('the default rules', () => {
     ['[appointment_cancel/routine] cancel my appt', 'scheduling'],
     ['[refill_request/routine] need my refill', 'refills'],
     ['[billing/routine] question about my bill', 'billing'],
-    ['[insurance/routine] do you take aetna', 'billing'],
+    ['[insurance/routine] do you take aetna', 'insurance'],
     ['[records_request/routine] send my records to my new doctor', 'records'],
     ['[clinical_question/routine] is it ok to take ibuprofen with this', 'clinical'],
     ['[test_results/routine] are my labs back', 'clinical'],

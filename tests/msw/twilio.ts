@@ -83,14 +83,63 @@ function sid(prefix: string, n: number): string {
   return `${prefix}${n.toString(16).padStart(32, '0')}`;
 }
 
+/** What a media or recording URL answers: bytes with a type, a redirect, or an error. */
+export type MediaReply =
+  | { bytes: Uint8Array; contentType: string }
+  | { redirect: string }
+  | TwilioErrorReply;
+
+/** A tiny JPEG and an MP3 frame header: enough for type checks. */
+export const SAMPLE_JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+export const SAMPLE_MP3 = new Uint8Array(Array.from({ length: 1000 }, (_, i) => (i < 3 ? [0x49, 0x44, 0x33][i]! : i % 251)));
+export const TWILIO_CDN = 'https://mms.twiliocdn.com';
+
 export function createTwilioApiMock() {
   const requests: RecordedTwilioRequest[] = [];
+  const media = new Map<string, MediaReply>();
+  const answerMedia = (reply: MediaReply) => {
+    if ('redirect' in reply) return new HttpResponse(null, { status: 307, headers: { location: reply.redirect } });
+    if ('bytes' in reply) {
+      return new HttpResponse(reply.bytes, { status: 200, headers: { 'content-type': reply.contentType, 'content-length': String(reply.bytes.byteLength) } });
+    }
+    return errorBody(reply);
+  };
   const messageReplies: MessageReply[] = [];
   const transcripts = new Map<string, TranscriptState>();
   let messageCount = 0;
   let transcriptCount = 0;
+  let callCount = 0;
+  const callReplies: MessageReply[] = [];
 
   const handlers = [
+    // MMS media: Twilio answers with a redirect to a short-lived CDN link (HTTP auth enforced)
+    http.get(`${TWILIO_API}/Accounts/:accountSid/Messages/:messageSid/Media/:mediaSid`, async ({ request }) => {
+      requests.push(await record(request, null));
+      const path = new URL(request.url).pathname;
+      return answerMedia(media.get(path) ?? { redirect: `${TWILIO_CDN}/${String(path.split('/').at(-1))}?Expires=1&Signature=x` });
+    }),
+    http.get(`${TWILIO_CDN}/:file`, async ({ request }) => {
+      requests.push(await record(request, null));
+      return answerMedia(media.get(new URL(request.url).pathname) ?? { bytes: SAMPLE_JPEG, contentType: 'image/jpeg' });
+    }),
+    // recordings: `.mp3` answers MP3
+    http.get(`${TWILIO_API}/Accounts/:accountSid/Recordings/:file`, async ({ request }) => {
+      requests.push(await record(request, null));
+      return answerMedia(media.get(new URL(request.url).pathname) ?? { bytes: SAMPLE_MP3, contentType: 'audio/mpeg' });
+    }),
+    // outbound calls (a call placed from the inbox)
+    http.post(`${TWILIO_API}/Accounts/:accountSid/Calls.json`, async ({ request, params }) => {
+      const recorded = await record(request, String(params.accountSid));
+      requests.push(recorded);
+      const reply = callReplies.shift();
+      if (reply === 'network-error') return HttpResponse.error();
+      if (reply) return errorBody(reply);
+      callCount += 1;
+      return HttpResponse.json(
+        { sid: sid('CA', callCount), account_sid: params.accountSid, to: recorded.form.To, from: recorded.form.From, status: 'queued', direction: 'outbound-api', api_version: '2010-04-01' },
+        { status: 201 },
+      );
+    }),
     http.post(`${TWILIO_API}/Accounts/:accountSid/Messages.json`, async ({ request, params }) => {
       const recorded = await record(request, String(params.accountSid));
       requests.push(recorded);
@@ -193,6 +242,21 @@ export function createTwilioApiMock() {
     get messages() {
       return requests.filter((r) => r.pathname.endsWith('/Messages.json'));
     },
+    /** call creates only */
+    get calls() {
+      return requests.filter((r) => r.pathname.endsWith('/Calls.json'));
+    },
+    failNextCall(reply: MessageReply) {
+      callReplies.push(reply);
+    },
+    /** media and recording fetches only */
+    get mediaFetches() {
+      return requests.filter((r) => r.method === 'GET' && (r.pathname.includes('/Media/') || r.pathname.includes('/Recordings/') || r.url.startsWith(TWILIO_CDN)));
+    },
+    /** what a media path (e.g. /2010-04-01/Accounts/AC../Messages/MM../Media/ME..) answers */
+    setMedia(path: string, reply: MediaReply) {
+      media.set(path, reply);
+    },
     /** answers the next message create with an error (queued in order) */
     failNextMessage(reply: MessageReply) {
       messageReplies.push(reply);
@@ -207,6 +271,8 @@ export function createTwilioApiMock() {
       requests.length = 0;
       messageReplies.length = 0;
       transcripts.clear();
+      media.clear();
+      callReplies.length = 0;
       messageCount = 0;
       transcriptCount = 0;
     },

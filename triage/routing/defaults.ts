@@ -15,6 +15,14 @@
 //   nothing but thanks is resolved, and never one that needs a human.
 // - No rule answers appointment reminders: those answers belong to the reminders feature,
 //   which handles them before rules run. Appointment intents go to `scheduling`.
+// - Insurance verification and prior authorisation have their own queue ("Insurance and
+//   authorisations"): the back office spends much of its day there and it runs to payers'
+//   deadlines, not the billing desk's. A message goes there when triage reads it as
+//   `insurance`, or when it names the work itself (prior auth, verify my insurance,
+//   autorización previa...) whatever else triage read, since "my Ozempic needs a prior auth"
+//   reads as a refill and "verify my insurance before my MRI appointment" as scheduling. The
+//   queue's playbook asks for payer, member id, procedure or medication, ordering provider
+//   and deadline, prefilled from the entities triage found (medication, dates, birth date).
 // - opt_out goes to `general`: STOP keywords are handled by the channel's consent ledger;
 //   what reaches the rules is the free-text kind a person should read.
 
@@ -33,6 +41,7 @@ export const DEFAULT_QUEUES: readonly DefaultQueue[] = [
   { key: 'scheduling', name: 'Scheduling', urgent: false },
   { key: 'refills', name: 'Refills', urgent: false },
   { key: 'billing', name: 'Billing and insurance', urgent: false },
+  { key: 'insurance', name: 'Insurance and authorisations', urgent: false },
   { key: 'records', name: 'Records', urgent: false },
   { key: 'clinical', name: 'Clinical (nurse)', urgent: false },
   { key: 'general', name: 'General', urgent: false },
@@ -144,6 +153,44 @@ const RULES: Rule[] = [
     'cierra',
     'a que hora',
   ]),
+  {
+    id: 'route-insurance',
+    name: 'Insurance verification and prior authorisations to insurance',
+    enabled: true,
+    match: 'any',
+    conditions: [
+      { type: 'intent', in: ['insurance'] },
+      {
+        type: 'keywords',
+        any: [
+          'prior auth',
+          'prior authorization',
+          'prior authorisation',
+          'prior approval',
+          'preauth*',
+          'pre auth*',
+          'insurance verification',
+          'verify my insurance',
+          'verify insurance',
+          'verify my coverage',
+          'insurance eligibility',
+          'autorizacion previa',
+          'autorizacion del seguro',
+          'preautoriz*',
+          'pre autoriz*',
+          'verificar mi seguro',
+          'verificar el seguro',
+          'verificar seguro',
+          'verificacion de seguro',
+          'verificacion del seguro',
+        ],
+      },
+    ],
+    actions: [
+      { type: 'assign_queue', queue: 'insurance' },
+      { type: 'stop' },
+    ],
+  },
   route(
     'route-scheduling',
     'Appointments to scheduling',
@@ -151,7 +198,7 @@ const RULES: Rule[] = [
     'scheduling',
   ),
   route('route-refills', 'Refill requests to refills', ['refill_request'], 'refills'),
-  route('route-billing', 'Billing and insurance to billing', ['billing', 'insurance'], 'billing'),
+  route('route-billing', 'Billing to billing', ['billing'], 'billing'),
   route('route-records', 'Records requests to records', ['records_request'], 'records'),
   route('route-clinical', 'Clinical questions and test results to the nurse', ['clinical_question', 'test_results'], 'clinical'),
   {

@@ -11,7 +11,7 @@ const isDatabaseBusy = (err: unknown) => (err as { name?: string } | null)?.name
 const usage = `Usage: npm run cli -- <command> [options]
 
 Commands:
-  migrate                                  apply database migrations
+  migrate                                  apply database migrations, then move inline attachments to the blob store
   seed --demo                              add the demo practice (if it is not there)
   users add --email E --role admin|manager|assistant [--practice P]... [--queues k1,k2] [--password W] [--name N]
                                            add a person; without --password one is generated and printed
@@ -72,8 +72,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   switch (command) {
     case 'migrate': {
-      const kind = await withDatabase(env, async (h) => `${h.kind} at ${h.location}`);
-      io.stdout.write(`Migrations applied (${kind}).\n`);
+      // the schema, then the data step: attachments kept inline by older versions move to the blob store
+      const { kind, moved, queued } = await withDatabase(env, async (h) => {
+        const { createBlobStore } = await import('../../platform/blobs/index');
+        const { moveInlineAttachments } = await import('../../intake/media/media-job');
+        const { createLogger } = await import('../../platform/logger');
+        const r = await moveInlineAttachments(h.db, await createBlobStore(env), createLogger({ level: 'silent' }), new Date());
+        return { kind: `${h.kind} at ${h.location}`, ...r };
+      });
+      io.stdout.write(`Migrations applied (${kind}).${moved || queued ? ` Moved ${moved} inline attachment(s) to the blob store; ${queued} provider link(s) queued to fetch.` : ''}\n`);
       return 0;
     }
     case 'seed': {

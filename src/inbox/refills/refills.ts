@@ -6,7 +6,7 @@ import { canSeeQueue, isManagerOf, type Principal } from '../../access/principal
 import { AppError, forbidden, notFound } from '../../platform/errors';
 import { TemplateError } from '../../../templates/index';
 import type { Channel, TriageResult } from '../../../triage/types';
-import { audit } from '../../access/audit';
+import { audit, auditListPage } from '../../access/audit';
 import { afterCursor, pageOf } from '../../platform/cursor';
 import { visibleConversations } from '../conversations';
 import { contactKindFor, queueOutbound } from '../../outreach/outbound';
@@ -145,12 +145,8 @@ export async function listRefills(db: Database, who: Principal, query: z.input<t
       .orderBy(desc(refillRequests.createdAt), desc(refillRequests.id))
       .limit(q.limit + 1);
     const { page, nextCursor } = pageOf(rows, q.limit, ({ r }) => ({ at: r.createdAt, id: r.id }));
-    await audit(
-      tx,
-      who,
-      requestId,
-      page.map(({ r }) => ({ action: 'refill.list', subjectType: 'refill_request', subjectId: r.id, practiceId: r.practiceId, patientId: r.patientId })),
-    );
+    // one entry per page shown (not one per row, nor one per poll of the same page)
+    await auditListPage(tx, who, requestId, { action: 'refill.list', subjectType: 'refill_request', rows: page.map(({ r }) => ({ id: r.id, patientId: r.patientId, practiceId: r.practiceId })) });
     return {
       data: page.map(view),
       nextCursor,

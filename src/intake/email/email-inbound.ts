@@ -6,6 +6,7 @@ import { emailDeliveryRank, emailEventEffect, type EmailDeliveryStatus, type Sen
 import type { InboundMessage } from '../../../channels/types';
 import { recordConsent } from '../../outreach/consent';
 import { ingestInbound, type IngestResult } from '../ingest';
+import type { BlobStore } from '../../platform/blobs/blob-store';
 
 /** One attachment larger than this refuses the email (SendGrid posts at most 30 MB in all). */
 export const EMAIL_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
@@ -43,7 +44,7 @@ export async function storeInboundEmail(
   db: Db,
   email: InboundMessage,
   target: { practiceId: string; address: string },
-  opts: { receivedAt: Date; requestId: string | null },
+  opts: { receivedAt: Date; requestId: string | null; blobs?: BlobStore },
 ): Promise<IngestResult> {
   const name = email.from.name?.trim() ?? '';
   const parts = name.includes('@') ? [] : name.split(/\s+/).filter(Boolean);
@@ -66,6 +67,7 @@ export async function storeInboundEmail(
     practiceId: target.practiceId,
     receivedAt: opts.receivedAt,
     requestId: opts.requestId,
+    blobs: opts.blobs,
     patient: parts.length >= 2 ? { firstName: parts.slice(0, -1).join(' '), lastName: parts.at(-1)! } : undefined,
   });
   if (optOut) {

@@ -58,7 +58,7 @@ export function sendgridRoutes(app: App) {
         log.warn({ requestId: c.get('requestId'), unroutedId: held.id }, 'sendgrid inbound to no practice: held');
         return c.json({ id: held.id, conversationId: null, duplicate: held.duplicate, unrouted: true }, 200);
       }
-      result = await storeInboundEmail(db, email, target, { receivedAt, requestId: c.get('requestId') });
+      result = await storeInboundEmail(db, email, target, { receivedAt, requestId: c.get('requestId'), blobs: c.get('deps').blobs });
     } catch (err) {
       throw storeFailure(c, err);
     }

@@ -48,6 +48,7 @@ export function portalRoutes(app: App) {
         receivedAt: clock.now(),
         requestId: c.get('requestId'),
         practice: c.req.valid('query').practice,
+        blobs: c.get('deps').blobs,
       });
       if (!result.duplicate) relay.nudge();
       const body = { id: result.messageId, conversationId: result.conversationId, duplicate: result.duplicate };

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { and, asc, eq, gt, ne } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db/client';
-import { contactPoints, conversations, messages, practices } from '../../platform/db/schema';
+import { contactPoints, conversations, messageAttachments, messages, practices } from '../../platform/db/schema';
 import type { Principal } from '../../access/principal';
 import { forbidden, notFound } from '../../platform/errors';
 import { portalToInbound, type PortalMessage } from '../../../channels/portal/message';
@@ -11,6 +11,7 @@ import { afterCursor, pageOf } from '../../platform/cursor';
 import { findPractice } from '../../practices/practices';
 import { ingestInbound, type IngestResult } from '../ingest';
 import { portalReply, type PortalReply } from '../../outreach/portal-reply';
+import type { BlobStore } from '../../platform/blobs/blob-store';
 
 /** The one practice a portal token belongs to; staff tokens and sessions are refused. */
 export function portalPracticeOf(who: Principal): string {
@@ -43,7 +44,7 @@ export async function receivePortalMessage(
   db: Database,
   who: Principal,
   input: PortalMessage,
-  opts: { receivedAt: Date; requestId: string | null; practice?: string | null },
+  opts: { receivedAt: Date; requestId: string | null; practice?: string | null; blobs?: BlobStore },
 ): Promise<IngestResult> {
   const practiceId = portalPracticeOf(who);
   await assertOwnPractice(db, practiceId, opts.practice);
@@ -68,6 +69,7 @@ export async function receivePortalMessage(
     },
     portalThreadId: input.threadId ?? null,
     extraContacts,
+    blobs: opts.blobs,
     audit: { principal: who, action: 'portal.message.receive' },
   });
 }
@@ -116,8 +118,14 @@ export async function listPortalReplies(
       practiceId,
       detail: { messageIds: page.map((r) => r.message.id) },
     });
+    const files = page.length
+      ? await tx
+          .select()
+          .from(messageAttachments)
+          .where(and(inArray(messageAttachments.messageId, page.map((r) => r.message.id)), eq(messageAttachments.status, 'stored')))
+      : [];
     return {
-      data: page.map((r) => portalReply(r.message, r.threadId, r.portalId)),
+      data: page.map((r) => portalReply(r.message, r.threadId, r.portalId, files.filter((f) => f.messageId === r.message.id))),
       nextCursor,
     };
   });

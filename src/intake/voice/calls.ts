@@ -1,6 +1,6 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db/client';
-import { calls, contactPoints, messages, patients, practices, recordings } from '../../platform/db/schema';
+import { calls, contactPoints, messages, patients, practices, recordings, type CallOutcome } from '../../platform/db/schema';
 import type { Env } from '../../platform/env';
 import { rowsOf } from '../../platform/jobs/outbox';
 import { addJob } from '../../platform/jobs/catalog';
@@ -271,7 +271,7 @@ export async function transcriptionArrived(
 }
 
 export interface CallEnded {
-  outcome: 'answered' | 'missed' | 'voicemail' | 'forwarded' | null;
+  outcome: CallOutcome | null;
   missedMessageId: string | null;
   textBack: TextBackDecision | null;
   wroteOutbox: boolean;

@@ -3,6 +3,7 @@ import { EmailSendError, createSendGridSender, createSimulatedEmailSender, type 
 import { textToHtml } from '../../../templates/index';
 import type { Env } from '../../platform/env';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './types';
+import { readBlob } from '../../platform/blobs/blob-store';
 
 /** The address an email goes from: the one the patient wrote to, else the practice's first inbound address. */
 export function sendingAddress(ctx: DeliveryContext): string | null {
@@ -27,6 +28,13 @@ export function emailDeliverer(env: Env, sender: EmailSender = createEmailSender
       if (!conversation.replyToken) throw new DeliveryError('permanent', 'the conversation has no reply token', 'no_reply_token');
       const meta = message.meta;
       const subject = replySubject(message.subject, conversation.subject, practice.name);
+      const attachments = await Promise.all(
+        ctx.attachments.map(async (a) => {
+          const bytes = a.blobKey ? await readBlob(ctx.blobs, a.blobKey) : null;
+          if (!bytes) throw new DeliveryError('permanent', 'an attachment of this email is no longer stored', 'attachment_missing');
+          return { filename: a.name ?? 'file', type: a.contentType, content: Buffer.from(bytes).toString('base64') };
+        }),
+      );
       try {
         const result = await sender.send({
           from: { email: from, name: practice.name },
@@ -41,6 +49,7 @@ export function emailDeliverer(env: Env, sender: EmailSender = createEmailSender
           },
           idempotencyKey: message.idempotencyKey ?? message.id,
           customArgs: { outboundId: message.id },
+          ...(attachments.length ? { attachments } : {}),
         });
         return { providerId: result.providerId, status: result.status, from };
       } catch (err) {

@@ -19,7 +19,7 @@ export function portalDeliverer(fetchImpl?: typeof globalThis.fetch): Deliverer 
       const result = await deliverPortalWebhook({
         url: practice.portalWebhookUrl,
         secret: practice.portalWebhookSecret,
-        payload: { type: 'portal.reply', data: portalReply(message, conversation.portalThreadId, contactPoint.value) },
+        payload: { type: 'portal.reply', data: portalReply(message, conversation.portalThreadId, contactPoint.value, ctx.attachments, ctx.env.PUBLIC_BASE_URL) },
         deliveryId: message.id,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
       });

@@ -1,6 +1,7 @@
 import { SendError, createSimulatedSmsSender, createTwilioSmsSender, type SmsSender } from '../../../channels/sms/sender';
 import type { Env } from '../../platform/env';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './types';
+import { signedMediaUrl } from '../../access/media-urls';
 
 /** The number a text goes from: the one the message names (meta.from), the one the patient wrote to, else the practice's first SMS number. */
 export function sendingNumber(ctx: DeliveryContext): string | null {
@@ -30,6 +31,8 @@ export function smsDeliverer(env: Env, sender?: SmsSender): Deliverer {
           body: ctx.message.body,
           statusCallback: `${env.PUBLIC_BASE_URL}/webhooks/twilio/sms/status`,
           idempotencyKey: ctx.message.idempotencyKey ?? ctx.message.id,
+          // an MMS: Twilio fetches each image from a signed, expiring link on our origin
+          ...(ctx.attachments.length ? { mediaUrls: ctx.attachments.map((a) => signedMediaUrl(env, a.id, ctx.now)) } : {}),
         });
         return {
           providerId: result.providerId,

@@ -1,4 +1,5 @@
-import type { contactPoints, conversations, messages, patients, practices, DeliveryStatus } from '../../platform/db/schema';
+import type { contactPoints, conversations, messageAttachments, messages, patients, practices, DeliveryStatus } from '../../platform/db/schema';
+import type { BlobStore } from '../../platform/blobs/blob-store';
 import type { Env } from '../../platform/env';
 
 export interface DeliveryContext {
@@ -12,6 +13,10 @@ export interface DeliveryContext {
   lastPracticeAddress: string | null;
   /** the practice's numbers and inbound addresses */
   practiceAddresses: { kind: 'phone' | 'email'; value: string; sms: boolean; voice: boolean }[];
+  /** the files the message carries (stored in the blob store) */
+  attachments: (typeof messageAttachments.$inferSelect)[];
+  blobs: BlobStore;
+  now: Date;
 }
 
 export interface DeliveryResult {

@@ -9,13 +9,15 @@ import { z } from 'zod';
 export const MessageMetaSchema = z.looseObject({
   // ---- inbound, from the channels ----
   /** voice: a voicemail, a missed call; outbound: the missed-call text-back, a keyword reply */
-  kind: z.enum(['voicemail', 'missed_call', 'missed_call_text_back', 'keyword_reply']).optional(),
+  kind: z.enum(['voicemail', 'missed_call', 'missed_call_text_back', 'keyword_reply', 'call']).optional(),
   /** the caller's IVR choice and language */
   choice: z.string().nullable().optional(),
   language: z.enum(['en', 'es']).optional(),
   callSid: z.string().optional(),
   callId: z.string().optional(),
   durationSeconds: z.number().optional(),
+  /** a call placed from the inbox: how it ended */
+  callOutcome: z.string().optional(),
   noTranscript: z.boolean().optional(),
   noTranscriptReason: z.string().optional(),
   numberWithheld: z.boolean().optional(),

@@ -44,6 +44,17 @@ export const ProviderAvailabilitySchema = z.object({
 export const AvailabilitySchema = z.object({ providers: z.record(z.string(), ProviderAvailabilitySchema) });
 export type Availability = z.infer<typeof AvailabilitySchema>;
 
+/** How long media are kept (DESIGN: recordings 1 year, attachments 7 years), in days. */
+export const defaultRetention = { recordingsDays: 365, attachmentsDays: 2557 } as const;
+
+export const MediaRetentionSchema = z
+  .object({
+    recordingsDays: z.number().int().min(1).max(36_500),
+    attachmentsDays: z.number().int().min(1).max(36_500),
+  })
+  .partial()
+  .openapi('MediaRetention');
+
 export const PracticeSettingsSchema = z.object({
   reminderCadence: ReminderCadenceSchema.optional(),
   availability: AvailabilitySchema.optional(),
@@ -64,5 +75,9 @@ export const PracticeSettingsSchema = z.object({
     .optional(),
   /** Twilio Voice Intelligence service per language, for voicemail transcripts Twilio's own cannot do */
   voiceIntelligenceServiceSids: z.partialRecord(z.enum(['en', 'es']), z.string().max(64)).optional(),
+  /** days to keep recordings and attachments before the retention job purges them */
+  mediaRetention: MediaRetentionSchema.optional(),
+  /** record calls placed from the inbox (both sides; the patient hears a notice first) */
+  recordCalls: z.boolean().optional(),
 });
 export type PracticeSettings = z.infer<typeof PracticeSettingsSchema>;

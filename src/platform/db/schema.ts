@@ -110,6 +110,8 @@ export const users = pgTable('users', {
   presence: text().$type<Presence>().notNull().default('offline'),
   capacity: integer().notNull().default(10),
   skills: jsonb().$type<{ languages: string[]; tasks: string[] }>().notNull().default({ languages: ['en'], tasks: [] }),
+  /** the staff member's own phone (E.164): a call to a patient rings it first */
+  phone: text(),
   lastSeenAt: tz(),
   deactivatedAt: tz(),
   createdAt: createdAt(),
@@ -143,6 +145,8 @@ export const queues = pgTable(
     urgent: boolean().notNull().default(false),
     playbook: jsonb().$type<{ items: { key: string; label: string; entity?: string }[] }>(),
     sla: jsonb().$type<Record<string, { firstResponseMinutes?: number; resolutionMinutes?: number; businessHours?: boolean }>>(),
+    /** an archived queue takes no new work and is hidden from lists; its history stays */
+    archivedAt: tz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -216,6 +220,8 @@ export const patients = pgTable(
     portalId: text(),
     /** set when this record was merged into another; the merge can be undone */
     mergedIntoId: uuid(),
+    /** erased on request: names, contacts, bodies and media are gone; ids and figures stay */
+    erasedAt: tz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -373,24 +379,68 @@ export const messages = pgTable(
   ],
 );
 
+export type AttachmentKind = 'attachment' | 'recording';
+/**
+ * - `stored`: the bytes are in the blob store (blobKey)
+ * - `pending`: to be fetched from the provider (url) by the media job
+ * - `inline`: legacy bytes still in `content`, moved to the blob store at start
+ * - `skipped`: not fetched (simulate mode: no provider to fetch from)
+ * - `failed`: the provider would not give it (error says why)
+ * - `purged`: deleted under the practice's retention policy
+ * - `erased`: deleted with the patient's record
+ * - `discarded`: an upload never sent, cleared after a day
+ */
+export type AttachmentStatus = 'stored' | 'pending' | 'inline' | 'skipped' | 'failed' | 'purged' | 'erased' | 'discarded';
+
 export const messageAttachments = pgTable(
   'message_attachments',
   {
     id: id(),
-    messageId: uuid()
+    practiceId: uuid()
       .notNull()
-      .references(() => messages.id, { onDelete: 'cascade' }),
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** null while a staff upload waits to go out with a reply */
+    messageId: uuid().references(() => messages.id, { onDelete: 'cascade' }),
+    kind: text().$type<AttachmentKind>().notNull().default('attachment'),
+    status: text().$type<AttachmentStatus>().notNull().default('stored'),
     name: text(),
     contentType: text().notNull(),
     size: integer(),
-    /** provider link (Twilio media); fetching needs the account's credentials */
+    /** where the bytes are in the blob store (never a provider URL) */
+    blobKey: text(),
+    sha256: text(),
+    /** the provider's link (Twilio media, a recording); fetched by the media job, never shown */
     url: text(),
-    /** inline content (email attachments) */
+    /** legacy inline bytes (base64), moved to the blob store at start; always null for new rows */
     content: text(),
+    uploadedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    uploadedByTokenId: uuid(),
+    error: text(),
+    storedAt: tz(),
+    purgedAt: tz(),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.messageId)],
+  (t) => [index().on(t.messageId), index().on(t.conversationId), index().on(t.status, t.kind, t.createdAt)],
 );
+
+/**
+ * Inbound: answered, missed, voicemail, forwarded. A call placed from the inbox: answered
+ * (the patient picked up), no_answer, busy, failed, staff_no_answer (the staff phone never
+ * took it), canceled.
+ */
+export type CallOutcome =
+  | 'answered'
+  | 'missed'
+  | 'voicemail'
+  | 'forwarded'
+  | 'no_answer'
+  | 'busy'
+  | 'failed'
+  | 'staff_no_answer'
+  | 'canceled';
 
 export const calls = pgTable(
   'calls',
@@ -406,13 +456,16 @@ export const calls = pgTable(
     patientId: uuid().references(() => patients.id, { onDelete: 'set null' }),
     conversationId: uuid().references(() => conversations.id, { onDelete: 'set null' }),
     status: text().notNull(),
-    outcome: text().$type<'answered' | 'missed' | 'voicemail' | 'forwarded'>(),
+    outcome: text().$type<CallOutcome>(),
     menuChoice: text(),
     language: text(),
     inHours: boolean(),
     durationSeconds: integer(),
     startedAt: tz(),
     endedAt: tz(),
+    /** an outbound call placed from the inbox: who placed it, and the phone that rang first */
+    placedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    staffPhone: text(),
     createdAt: createdAt(),
   },
   (t) => [index().on(t.practiceId, t.createdAt)],
@@ -624,6 +677,8 @@ export interface PatientMergeMoved {
   reminders: string[];
   waitlistEntries: string[];
   calls: string[];
+  /** absent in merges made before refill requests moved too */
+  refillRequests?: string[];
 }
 
 export type UnroutedStatus = 'held' | 'routed' | 'dismissed';
@@ -659,6 +714,16 @@ export const unroutedMessages = pgTable(
   },
   (t) => [uniqueIndex('unrouted_messages_channel_provider').on(t.channel, t.providerId), index().on(t.status, t.receivedAt)],
 );
+/** The survivor's fields a merge filled from the merged record, with what they were before. */
+export type PatientMergeFilled = Partial<{
+  firstName: string | null;
+  lastName: string | null;
+  dateOfBirth: string | null;
+  timeZone: string | null;
+  preferredChannel: string | null;
+  portalId: string | null;
+  tags: string[];
+}>;
 
 /** SendGrid event ids already applied: a re-posted batch changes nothing twice. */
 export const sendgridEvents = pgTable(
@@ -693,6 +758,8 @@ export const patientMerges = pgTable(
     moved: jsonb()
       .$type<PatientMergeMoved>()
       .notNull(),
+    /** the survivor's fields before the merge filled them (unmerge puts back what nobody changed since) */
+    filled: jsonb().$type<{ before: PatientMergeFilled; after: PatientMergeFilled }>(),
     mergedById: uuid(),
     mergedByTokenId: uuid(),
     undoneAt: tz(),
@@ -720,7 +787,42 @@ export const auditEvents = pgTable(
     detail: jsonb().$type<Record<string, unknown>>(),
     createdAt: createdAt(),
   },
-  (t) => [index().on(t.practiceId, t.createdAt), index().on(t.patientId, t.createdAt), index().on(t.subjectType, t.subjectId)],
+  (t) => [
+    index().on(t.practiceId, t.createdAt),
+    index().on(t.patientId, t.createdAt),
+    index().on(t.subjectType, t.subjectId),
+    // the audit API filters by actor; list views look up their last page entry by actor
+    index().on(t.actorUserId, t.createdAt),
+    index().on(t.actorTokenId, t.createdAt),
+  ],
+);
+
+export type ReplyReviewVerdict = 'good' | 'needs_coaching';
+
+/** A manager's review of one staff reply (QA): one per reply, changed in place. */
+export const replyReviews = pgTable(
+  'reply_reviews',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    messageId: uuid()
+      .notNull()
+      .unique()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    /** the staff member who wrote the reply */
+    assistantId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    reviewerId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    reviewerTokenId: uuid(),
+    verdict: text().$type<ReplyReviewVerdict>().notNull(),
+    note: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.practiceId, t.assistantId, t.createdAt)],
 );
 
 /**

@@ -40,6 +40,10 @@ export const jobPayloads = {
     z.object({ kind: z.literal('sweep') }),
   ]),
   reminder: z.object({ reminderId: id }),
+  /** fetch a provider's media (Twilio MMS, a recording, a portal link) into the blob store */
+  media: z.object({ attachmentId: id, requestId }),
+  /** purge media past the practices' retention, daily; `continue` when a run left more */
+  retention: z.object({ kind: z.enum(['daily', 'continue']), dueAt: isoTime }),
   waitlist: z.object({ offerId: id }),
 } as const;
 

@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import type { Env } from '../env';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
+import type { BlobStore } from '../blobs/blob-store';
 import type { OutboxRelay } from './outbox';
 import { withOutbox } from './outbox';
 import type { JobContext, JobData, JobQueue, WorkerOptions } from './queue';
@@ -14,6 +15,7 @@ export interface JobDeps {
   clock: Clock;
   log: Logger;
   relay: OutboxRelay;
+  blobs: BlobStore;
 }
 
 /** One module per job (medplum's shape): its queue, worker options and `exec`, which tests call directly. */

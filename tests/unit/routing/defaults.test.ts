@@ -58,7 +58,7 @@ describe('default rule set: routes by intent', () => {
     ['appointment_confirm', 'confirming my visit next week', 'scheduling'],
     ['refill_request', 'can you refill my lisinopril at CVS', 'refills'],
     ['billing', 'question about my bill', 'billing'],
-    ['insurance', 'do you take Aetna?', 'billing'],
+    ['insurance', 'do you take Aetna?', 'insurance'],
     ['records_request', 'I need a copy of my medical records', 'records'],
     ['test_results', 'are my lab results back?', 'clinical'],
     ['clinical_question', 'is it ok to take ibuprofen with my blood pressure medicine', 'clinical'],
@@ -110,5 +110,36 @@ describe('default rule set with the real classifier', () => {
   ])('%s', (body, expected) => {
     const result = triage.triage({ text: body, channel: 'sms' });
     expect(evaluateRules(rules, context({ triage: result, message: { body } }))).toMatchObject(expected);
+  });
+});
+
+describe('insurance verification and prior authorisation go to their own queue', () => {
+  const triage = loadDefaultTriage();
+  it.each([
+    ['My insurance says the MRI Dr. Patel ordered needs a prior authorization before March 3'],
+    ['Can you verify my insurance before my appointment on Friday? I have a new Aetna plan, member id W123456789'],
+    ['The pharmacy says my Ozempic needs a prior auth from the doctor'],
+    ['I got a new insurance card, what do you need from me?'],
+    ['Mi seguro necesita una autorización previa para la resonancia magnética que ordenó la doctora'],
+    ['¿Pueden verificar mi seguro antes de mi cita del viernes? Tengo un plan nuevo de Molina'],
+    ['La farmacia dice que mi insulina necesita autorización previa del seguro'],
+    ['¿Aceptan el seguro de Medicaid?'],
+  ])('%s', (body) => {
+    const result = triage.triage({ text: body, channel: 'sms' });
+    expect(evaluateRules(rules, context({ triage: result, message: { body } }))).toMatchObject({ queue: 'insurance', replyTemplate: null, matchedRuleIds: expect.arrayContaining(['route-insurance']) });
+  });
+
+  it('names of the work win over another intent (a refill that needs a prior auth, a visit whose coverage must be verified), in English and Spanish', () => {
+    expect(route('refill_request', 'my ozempic refill needs a pre-authorization from my doctor').queue).toBe('insurance');
+    expect(route('appointment_new', 'please verify my insurance before my MRI appointment').queue).toBe('insurance');
+    expect(route('refill_request', 'la farmacia necesita una preautorización para mi insulina', 'es').queue).toBe('insurance');
+  });
+
+  it('bills and records stay where they were; an urgent prior-auth message still goes to the urgent queue', () => {
+    expect(route('billing', 'I got a bill for $120, can I pay it online?').queue).toBe('billing');
+    expect(route('billing', 'Tengo una pregunta sobre mi factura', 'es').queue).toBe('billing');
+    expect(route('records_request', 'please authorize release of my records to my new doctor').queue).toBe('records');
+    const urgent = evaluateRules(rules, context({ triage: { intent: 'insurance', urgency: 'urgent', needsHuman: true }, message: { body: 'prior auth denied and I am out of insulin today' } }));
+    expect(urgent.queue).toBe('urgent');
   });
 });

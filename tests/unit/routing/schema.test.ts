@@ -106,7 +106,7 @@ describe('rule set validation', () => {
     expect(parsed.success ? [] : describeRuleErrors(parsed.error)).toEqual([]);
     expect(parsed.data).toEqual(set);
     const keys = referencedKeys(set.rules);
-    expect(keys.queues.sort()).toEqual(['billing', 'clinical', 'general', 'records', 'refills', 'scheduling']);
+    expect(keys.queues.sort()).toEqual(['billing', 'clinical', 'general', 'insurance', 'records', 'refills', 'scheduling']);
     expect(keys.templates.sort()).toEqual(['address', 'fax', 'hours', 'portal_signup']);
   });
 
