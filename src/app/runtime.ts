@@ -15,6 +15,8 @@ import { scheduleSweep } from '../inbox/timers-queue';
 import { voicemailJob } from '../intake/voice/voicemail-job';
 import { reminderJob } from '../scheduling/reminders/reminder-job';
 import { waitlistJob } from '../scheduling/waitlist/waitlist-job';
+import { ehrSyncJob } from '../scheduling/ehr/sync-job';
+import { ehrWriteBackJob } from '../scheduling/ehr/write-back-job';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
@@ -77,6 +79,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       timersJob(),
       reminderJob(),
       waitlistJob(),
+      ehrSyncJob(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+      ehrWriteBackJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(
