@@ -341,7 +341,7 @@ export class FhirClient {
           }
           return { status: res.status, headers: res.headers, body: parsed };
         }
-        await res.body?.cancel().catch(() => {});
+        await res.text().catch(() => '');
         const after = retryAfterMs(res.headers.get('retry-after'), this.now());
         if (res.status === 429) {
           problem = new FhirError('rate_limited', `the FHIR server asked us to slow down (429) at ${method} ${redactUrl(url)}`, 429, after ?? wait);
