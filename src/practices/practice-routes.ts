@@ -105,8 +105,10 @@ export function practiceRoutes(app: App) {
       const idOrSlug = c.req.valid('param').id;
       // everything about the connection that can refuse it is checked before the practice changes
       const plan = ehr === undefined ? null : await planEhrConnection(deps.db, who, (await getPractice(deps.db, who, idOrSlug)).id, ehr, deps.env.EHR_SECRET_KEY);
+      // the body as sent, not as parsed: a schema default must not turn "only ehr" into a change of other fields
+      const sent = Object.keys((await c.req.json()) as object).filter((k) => k !== 'ehr');
       const practice =
-        plan && Object.keys(fields).length === 0 ? await getPractice(deps.db, who, idOrSlug) : await updatePractice(deps.db, who, idOrSlug, fields, c.get('requestId'));
+        plan && sent.length === 0 ? await getPractice(deps.db, who, idOrSlug) : await updatePractice(deps.db, who, idOrSlug, fields, c.get('requestId'));
       let connection;
       if (plan) {
         connection = await applyEhrConnection(deps.db, who, practice.id, plan, deps.clock.now(), c.get('requestId'));
