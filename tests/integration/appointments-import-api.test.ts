@@ -8,6 +8,9 @@ import { makePractice, tokenFor } from '../helpers/fixtures';
 import { fhirAppointment, fhirPatient } from '../msw/fhir';
 import type { PracticeView } from '../../src/practices/practices';
 
+/** an API answer, checked by the assertions that follow */
+const json = (r: Response): Promise<any> => r.json();
+
 let h: Harness;
 let p: PracticeView;
 beforeAll(async () => {
@@ -31,7 +34,7 @@ describe('POST /api/v1/appointments/import', () => {
     const importId = randomUUID();
     const r = await post(csv, 'text/csv', `practiceId=${p.slug}&importId=${importId}`);
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body).toMatchObject({ id: importId, kind: 'csv', status: 'done', total: 3, done: 3, counts: { created: 2, rejected: 1 } });
     expect(body.rows).toEqual([
       { line: 2, outcome: 'created', appointmentId: expect.any(String) },
@@ -41,12 +44,12 @@ describe('POST /api/v1/appointments/import', () => {
     const [h1] = await h.runtime.deps.db.select().from(appointments).where(eq(appointments.id, body.rows[0].appointmentId));
     // a local time in the practice's zone, the day after New York moved to EDT
     expect(h1!.startsAt.toISOString()).toBe('2026-03-09T13:00:00.000Z');
-    const progress = await (await h.request('GET', `/api/v1/appointments/imports/${importId}`)).json();
+    const progress = await json(await h.request('GET', `/api/v1/appointments/imports/${importId}`));
     expect(progress).toMatchObject({ id: importId, status: 'done', done: 3, total: 3, problems: [expect.objectContaining({ level: 'error', line: 3 })] });
     const audits = await h.runtime.deps.db.select().from(auditEvents).where(eq(auditEvents.action, 'appointment.import'));
     expect(audits).toHaveLength(1);
     // the same file again changes nothing; the same importId is refused
-    const again = await (await post(csv, 'text/csv')).json();
+    const again = await json(await post(csv, 'text/csv'));
     expect(again.counts).toMatchObject({ created: 0, unchanged: 2, rejected: 1 });
     expect((await post(csv, 'text/csv', `practiceId=${p.id}&importId=${importId}`)).status).toBe(409);
   });
@@ -63,7 +66,7 @@ describe('POST /api/v1/appointments/import', () => {
     };
     const r = await post(JSON.stringify(bundle), 'application/fhir+json');
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body).toMatchObject({ kind: 'fhir_bundle', counts: { created: 1, rejected: 1 } });
     expect(body.rows).toEqual([
       { line: 2, resource: 'Appointment/hb1', outcome: 'created', appointmentId: expect.any(String) },
@@ -74,11 +77,11 @@ describe('POST /api/v1/appointments/import', () => {
   it('refuses clearly: nothing readable 400, not a Bundle 400, bad JSON 400, another type 415, too big 413', async () => {
     const noHeader = await post('id,when\n1,2\n', 'text/csv');
     expect(noHeader.status).toBe(400);
-    expect((await noHeader.json()).error.message).toMatch(/external_id/);
+    expect((await json(noHeader)).error.message).toMatch(/external_id/);
     expect((await post('', 'text/csv')).status).toBe(400);
     const notBundle = await post(JSON.stringify({ resourceType: 'Patient' }), 'application/json');
     expect(notBundle.status).toBe(400);
-    expect((await notBundle.json()).error.message).toMatch(/resourceType/);
+    expect((await json(notBundle)).error.message).toMatch(/resourceType/);
     expect((await post('{not json', 'application/fhir+json')).status).toBe(400);
     expect((await post('<xml/>', 'application/xml')).status).toBe(415);
     const huge = 'x'.repeat(21 * 1024 * 1024);
@@ -88,7 +91,7 @@ describe('POST /api/v1/appointments/import', () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `B-${i},not a date,20,Check-up,Dr. Lee,Kim,Park,,,,,`);
     const mid = await post([csv.split('\n')[0], ...rows].join('\n'), 'text/csv');
     expect(mid.status).toBe(200);
-    expect((await mid.json()).counts.rejected).toBe(20_000);
+    expect((await json(mid)).counts.rejected).toBe(20_000);
   });
 
   it('is for managers and admins of the practice', async () => {

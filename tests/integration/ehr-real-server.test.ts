@@ -2,11 +2,14 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appointments, practices } from '../../src/platform/db/schema';
 import { FakeClock } from '../../src/platform/clock';
-import { startHarness, type Harness } from '../helpers/harness';
+import { availableQueues, startHarness, type Harness } from '../helpers/harness';
 import { makePractice } from '../helpers/fixtures';
 import { inboundSms, postTwilio } from '../helpers/twilio';
 import { appointment, FhirStandIn, patient } from '../msw/fhir-stand-in';
 import type { PracticeView } from '../../src/practices/practices';
+
+/** an API answer, checked by the assertions that follow */
+const json = (r: Response): Promise<any> => r.json();
 
 /*
  * The whole round trip over real HTTP: a tiny FHIR server on 127.0.0.1 (node:http) that
@@ -57,7 +60,7 @@ describe('against a real HTTP FHIR server', () => {
     });
     expect(r.status).toBe(200);
     expect(await r.text()).not.toContain('real-server-secret');
-    const run = await (await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`)).json();
+    const run = await json(await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`));
     expect(run).toMatchObject({ status: 'done', counts: expect.objectContaining({ created: 3, duplicatePatients: 1 }) });
 
     const token = ehr.requests.find((q) => q.path === '/oauth/token')!;
@@ -86,7 +89,7 @@ describe('against a real HTTP FHIR server', () => {
     expect(res.status).toBe(200);
     await h.drain();
     await h.drain();
-    const pending = (await (await h.request('GET', `/api/v1/appointments/${a!.id}`)).json()).ehr.writeBack;
+    const pending = (await json(await h.request('GET', `/api/v1/appointments/${a!.id}`))).ehr.writeBack;
     expect(pending).toMatchObject({ status: 'pending', nextAttemptAt: new Date(clock.now().getTime() + 120_000).toISOString() });
     clock.advance(120_000);
     await h.drain();
@@ -94,6 +97,23 @@ describe('against a real HTTP FHIR server', () => {
     expect(trail).toEqual(['GET', 'GET', 'PUT W/"1"', 'GET', 'PUT W/"2"']);
     const put = ehr.requests.filter((q) => q.method === 'PUT').at(-1)!;
     expect(put.body).toMatchObject({ status: 'cancelled', comment: 'moved room', cancelationReason: { coding: [{ code: 'pat-crs' }] } });
-    expect((await (await h.request('GET', `/api/v1/appointments/${a!.id}`)).json()).ehr).toMatchObject({ versionId: '3', writeBack: { status: 'done', attempts: 2 } });
+    expect((await json(await h.request('GET', `/api/v1/appointments/${a!.id}`))).ehr).toMatchObject({ versionId: '3', writeBack: { status: 'done', attempts: 2 } });
+  });
+
+  it.runIf(availableQueues().includes('bullmq'))('the scheduled sync runs as a BullMQ job too (queue names and payloads as Redis takes them)', async () => {
+    const b = await startHarness({ queue: 'bullmq', clock: new FakeClock('2026-03-06T15:00:00Z'), env: { EHR_SECRET_KEY: KEY } });
+    try {
+      const q = await makePractice(b.runtime.deps.db);
+      const r = await b.request('PATCH', `/api/v1/practices/${q.id}`, {
+        body: { ehr: { fhirBaseUrl: ehr.base, auth: { kind: 'client_credentials', tokenUrl: `${new URL(ehr.base).origin}/oauth/token`, clientId: 'switchboard-test', clientSecret: 'real-server-secret-0123456789' } } },
+      });
+      expect(r.status).toBe(200);
+      await b.drain();
+      const s = await json(await b.request('GET', `/api/v1/practices/${q.id}/ehr`));
+      expect(s.lastSync).toMatchObject({ status: 'done', trigger: 'schedule' });
+      expect(s.lastSync.counts.created).toBeGreaterThan(0);
+    } finally {
+      await b.close();
+    }
   });
 });

@@ -13,6 +13,9 @@ import { bareEnv, runCli } from '../helpers/cli';
 import { appointment, FhirStandIn, patient } from '../msw/fhir-stand-in';
 import type { PracticeView } from '../../src/practices/practices';
 
+/** an API answer, checked by the assertions that follow */
+const json = (r: Response): Promise<any> => r.json();
+
 const KEY = Buffer.alloc(32, 42).toString('base64');
 const BASE = 'https://ehr-sync.example.test/fhir';
 const TOKEN = 'sync-test-bearer-token-0123456789';
@@ -26,7 +29,7 @@ let p: PracticeView;
 const db = () => h.runtime.deps.db;
 
 const byExternal = async (resourceId: string) => (await db().select().from(appointments).where(and(eq(appointments.practiceId, p.id), eq(appointments.ehrResourceId, resourceId))))[0];
-const status = async () => (await h.request('GET', `/api/v1/practices/${p.id}/ehr`)).json();
+const status = async () => json(await h.request('GET', `/api/v1/practices/${p.id}/ehr`));
 
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: 'error' });
@@ -60,7 +63,7 @@ describe('the connection', () => {
     const bad = async (ehrBody: unknown, code = 400) => {
       const r = await h.request('PATCH', `/api/v1/practices/${p.id}`, { body: { ehr: ehrBody } });
       expect(r.status).toBe(code);
-      return ((await r.json()) as { error: { message: string } }).error.message;
+      return ((await json(r)) as { error: { message: string } }).error.message;
     };
     expect(await bad({ fhirBaseUrl: BASE })).toMatch(/needs auth/);
     expect(await bad({ fhirBaseUrl: 'http://ehr.example.test/fhir', auth: { kind: 'bearer', token: TOKEN } })).toMatch(/https/);
@@ -97,13 +100,13 @@ describe('the connection', () => {
   it('a field left out stays as it is; a new server needs the token again', async () => {
     const r = await h.request('PATCH', `/api/v1/practices/${p.id}`, { body: { ehr: { writeBack: true } } });
     expect(r.status).toBe(200);
-    expect((await r.json()).ehr).toMatchObject({ syncMinutes: 60, writeBack: true, fhirBaseUrl: BASE });
+    expect((await json(r)).ehr).toMatchObject({ syncMinutes: 60, writeBack: true, fhirBaseUrl: BASE });
     const moved = await h.request('PATCH', `/api/v1/practices/${p.id}`, { body: { ehr: { fhirBaseUrl: 'https://elsewhere.example.test/fhir' } } });
     expect(moved.status).toBe(400);
-    expect((await moved.json()).error.message).toMatch(/token: is required when the server/);
+    expect((await json(moved)).error.message).toMatch(/token: is required when the server/);
     // a PATCH without ehr leaves the connection alone and still shows it
     const plain = await h.request('PATCH', `/api/v1/practices/${p.id}`, { body: { name: 'Renamed practice' } });
-    expect((await plain.json()).ehr).toMatchObject({ fhirBaseUrl: BASE });
+    expect((await json(plain)).ehr).toMatchObject({ fhirBaseUrl: BASE });
   });
 });
 
@@ -229,7 +232,7 @@ describe('the scheduled sync', () => {
 
   it('saving the new token brings it back at once', async () => {
     const r = await h.request('PATCH', `/api/v1/practices/${p.id}`, { body: { ehr: { auth: { kind: 'bearer', token: 'rotated-token-9876543210' } } } });
-    expect((await r.json()).ehr.status).toBe('new');
+    expect((await json(r)).ehr.status).toBe('new');
     await h.drain();
     expect((await status()).connection.status).toBe('ok');
   });
@@ -239,7 +242,7 @@ describe('sync now', () => {
   it('answers with the counts; assistants may not, another practice is not found, one at a time', async () => {
     const r = await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`);
     expect(r.status).toBe(200);
-    const run = await r.json();
+    const run = await json(r);
     expect(run).toMatchObject({ status: 'done', trigger: 'manual', counts: expect.objectContaining({ unchanged: expect.any(Number) }) });
     expect((await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`, { token: await tokenFor(db(), 'assistant', p.id) })).status).toBe(403);
     const other = await makePractice(db());
@@ -267,8 +270,8 @@ describe('sync now', () => {
     const other = await makePractice(db());
     await h.request('PATCH', `/api/v1/practices/${other.id}`, { body: { ehr: { fhirBaseUrl: BASE, auth: { kind: 'bearer', token: TOKEN }, syncMinutes: null } } });
     const r = await h.request('PATCH', `/api/v1/practices/${other.id}`, { body: { ehr: null } });
-    expect((await r.json()).ehr).toBeNull();
-    expect((await (await h.request('GET', `/api/v1/practices/${other.id}/ehr`)).json()).connection).toBeNull();
+    expect((await json(r)).ehr).toBeNull();
+    expect((await json(await h.request('GET', `/api/v1/practices/${other.id}/ehr`))).connection).toBeNull();
     expect((await h.request('POST', `/api/v1/practices/${other.id}/ehr/sync`)).status).toBe(404);
   });
 });
@@ -280,7 +283,7 @@ describe('without EHR_SECRET_KEY', () => {
       const q = await makePractice(bare.runtime.deps.db);
       const r = await bare.request('PATCH', `/api/v1/practices/${q.id}`, { body: { ehr: { fhirBaseUrl: BASE, auth: { kind: 'bearer', token: TOKEN } } } });
       expect(r.status).toBe(409);
-      const body = await r.json();
+      const body = await json(r);
       expect(body.error.message).toMatch(/EHR_SECRET_KEY is not set/);
       expect(JSON.stringify(body)).not.toContain(TOKEN);
       expect(await bare.runtime.deps.db.select().from(ehrConnections)).toHaveLength(0);

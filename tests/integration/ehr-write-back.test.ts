@@ -12,6 +12,9 @@ import { inboundSms, postTwilio } from '../helpers/twilio';
 import { appointment, FhirStandIn, patient, type RecordedRequest } from '../msw/fhir-stand-in';
 import type { PracticeView } from '../../src/practices/practices';
 
+/** an API answer, checked by the assertions that follow */
+const json = (r: Response): Promise<any> => r.json();
+
 const KEY = Buffer.alloc(32, 9).toString('hex');
 const BASE = 'https://ehr-wb.example.test/fhir';
 const TOKEN = 'write-back-token-0123456789';
@@ -45,7 +48,7 @@ async function fromEhr(id: string, start: string, opts: { patientId?: string; ph
   if (!ehr.get(`Patient/${patientId}`)) ehr.put(patient(patientId, 'Pat', `Family${id}`, phone, opts.extraPatient));
   ehr.put(appointment(id, patientId, start));
   const r = await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`);
-  expect((await r.json()).status).toBe('done');
+  expect((await json(r)).status).toBe('done');
   await h.drain();
   const [row] = await db().select().from(appointments).where(and(eq(appointments.practiceId, p.id), eq(appointments.ehrResourceId, id)));
   return { appointment: row!, phone };
@@ -58,7 +61,7 @@ async function answer(phone: string, text: string) {
   await h.drain();
 }
 
-const view = async (appointmentId: string) => (await h.request('GET', `/api/v1/appointments/${appointmentId}`)).json();
+const view = async (appointmentId: string) => json(await h.request('GET', `/api/v1/appointments/${appointmentId}`));
 const writesTo = (id: string): RecordedRequest[] => ehr.requests.filter((r) => r.path === `/fhir/Appointment/${id}` && r.method === 'PUT');
 async function lastReply(appointmentId: string) {
   const [a] = await db().select().from(appointments).where(eq(appointments.id, appointmentId));
@@ -172,7 +175,7 @@ describe('when the EHR does not take it at once', () => {
     const { appointment: a, phone } = await fromEhr('d4', '2026-03-11T13:00:00-04:00');
     ehr.fault({ method: 'GET', path: /Appointment\/d4$/, status: 500, times: 1 });
     await answer(phone, 'X');
-    const sync = await (await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`)).json();
+    const sync = await json(await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`));
     expect(sync.counts.held).toBe(1);
     expect(sync.problems).toContainEqual(expect.objectContaining({ level: 'warning', resource: 'Appointment/d4' }));
     expect((await view(a.id)).status).toBe('cancelled');
@@ -214,7 +217,7 @@ describe('when the EHR does not take it at once', () => {
     expect((await h.request('POST', `/api/v1/appointments/${a.id}/ehr/retry`, { token: await tokenFor(db(), 'assistant', p.id) })).status).toBe(403);
     const r = await h.request('POST', `/api/v1/appointments/${a.id}/ehr/retry`);
     expect(r.status).toBe(202);
-    expect(await r.json()).toEqual({ queued: 1 });
+    expect(await json(r)).toEqual({ queued: 1 });
     await h.drain();
     expect((await view(a.id)).ehr.writeBack).toMatchObject({ status: 'done' });
     expect((await h.request('POST', `/api/v1/appointments/${a.id}/ehr/retry`)).status).toBe(409);
@@ -248,7 +251,7 @@ describe('reschedules and bookings', () => {
     expect(order.indexOf('POST /fhir/Appointment')).toBeLessThan(order.indexOf('PUT /fhir/Appointment/r1'));
     // the next sync takes the new booking for this appointment and lets the cancelled old one be
     const count = (await db().select().from(appointments).where(eq(appointments.practiceId, p.id))).length;
-    const sync = await (await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`)).json();
+    const sync = await json(await h.request('POST', `/api/v1/practices/${p.id}/ehr/sync`));
     expect(sync.counts.rejected).toBe(0);
     expect((await db().select().from(appointments).where(eq(appointments.practiceId, p.id))).length).toBe(count);
     expect(await view(a.id)).toMatchObject({ status: 'booked', startsAt: '2026-03-09T14:00:00.000Z' });

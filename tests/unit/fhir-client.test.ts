@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FhirClient, FhirError, retryAfterMs, type FhirAppointment } from '../../src/scheduling/ehr/fhir-client';
 import { appointment, FhirStandIn, patient } from '../msw/fhir-stand-in';
 import { open, seal } from '../../src/access/secret-box';
-import { decodeSecretKey } from '../../src/platform/env';
+import { decodeSecretKey, parseEnv } from '../../src/platform/env';
 import { syncWindow } from '../../src/scheduling/ehr/sync';
 import { isoInZone, localParts } from '../../src/platform/time';
 
@@ -240,5 +240,15 @@ describe('properties', () => {
         expect(days).toBe(91);
       }),
     );
+  });
+});
+
+describe('EHR_SECRET_KEY', () => {
+  it('takes 32 bytes as base64 or hex, counts empty as unset, and stops on anything else naming the variable', () => {
+    expect(parseEnv({ EHR_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') }).EHR_SECRET_KEY).toBeDefined();
+    expect(parseEnv({ EHR_SECRET_KEY: 'ab'.repeat(32) }).EHR_SECRET_KEY).toBeDefined();
+    expect(parseEnv({ EHR_SECRET_KEY: '' }).EHR_SECRET_KEY).toBeUndefined();
+    expect(() => parseEnv({ EHR_SECRET_KEY: 'too-short' })).toThrow(/EHR_SECRET_KEY must be 32 bytes/);
+    expect(() => parseEnv({ EHR_SECRET_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/EHR_SECRET_KEY/);
   });
 });
