@@ -7,6 +7,8 @@ import { authenticate } from '../http/auth';
 import type { AppDeps, AppEnv } from '../http/context';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
+import { appointmentImportRoutes } from '../scheduling/appointment-import-routes';
+import { ehrRoutes } from '../scheduling/ehr/ehr-routes';
 import { consoleRoutes } from '../console/routes';
 import { conversationActionRoutes, conversationRoutes } from '../inbox/conversation-routes';
 import { messageRoutes } from '../routing/message-routes';
@@ -49,6 +51,8 @@ export const bodyLimits: { prefix: string; maxBytes: number }[] = [
   // staff uploads (an MMS image, an email attachment) of up to 20 MB, with the multipart framing
   { prefix: '/api/v1/attachments', maxBytes: 21 * MB },
   { prefix: '/api/v1/imports/', maxBytes: 20 * MB },
+  // a schedule's CSV or FHIR Bundle
+  { prefix: '/api/v1/appointments/import', maxBytes: 20 * MB },
   { prefix: '/api/v1/', maxBytes: 256 * 1024 },
   { prefix: '/', maxBytes: 64 * 1024 },
 ];
@@ -129,6 +133,8 @@ export function createApp(deps: AppDeps) {
   appointmentRoutes(app);
   unroutedRoutes(app);
   consentRoutes(app);
+  appointmentImportRoutes(app);
+  ehrRoutes(app);
   twilioSmsRoutes(app);
   twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);

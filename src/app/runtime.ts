@@ -19,6 +19,8 @@ import { mediaJob, moveInlineAttachments } from '../intake/media/media-job';
 import { retentionJob } from '../inbox/attachments/retention-job';
 import { scheduleRetention } from '../inbox/attachments/retention-queue';
 import { createBlobStore } from '../platform/blobs/index';
+import { ehrSyncJob } from '../scheduling/ehr/sync-job';
+import { ehrWriteBackJob } from '../scheduling/ehr/write-back-job';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
@@ -89,6 +91,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       waitlistJob(),
       mediaJob(),
       retentionJob(),
+      ehrSyncJob(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+      ehrWriteBackJob(),
       ...(opts.extraModules ?? []),
     ];
     const jobOptions = Object.fromEntries(

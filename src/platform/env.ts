@@ -15,6 +15,13 @@ function defaultQueuePrefix(databaseUrl: string | undefined): string {
   return `sb-${createHash('sha256').update(`${u.hostname}:${u.port || '5432'}${u.pathname}`).digest('hex').slice(0, 10)}`;
 }
 
+/** The 32 bytes of EHR_SECRET_KEY (64 hex digits, or base64 / base64url), or null when it is not that. */
+export function decodeSecretKey(value: string): Buffer | null {
+  const v = value.trim();
+  const bytes = /^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(v) ? Buffer.from(v, v.includes('-') || v.includes('_') ? 'base64url' : 'base64') : null;
+  return bytes && bytes.length === 32 ? bytes : null;
+}
+
 const envSchema = z
   .object({
     NODE_ENV: optional(z.enum(['development', 'production', 'test'], { error: 'must be development, production or test' })),
@@ -62,6 +69,13 @@ const envSchema = z
     S3_ACCESS_KEY_ID: secret(),
     S3_SECRET_ACCESS_KEY: secret(),
     S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false'], { error: 'must be true or false' })),
+    /**
+     * 32 bytes (base64, or 64 hex digits) that encrypt the practices' EHR credentials at rest
+     * (AES-256-GCM). Unset: no EHR connection can be saved (400) and saved ones cannot sync.
+     */
+    EHR_SECRET_KEY: optional(
+      z.string().refine((v) => decodeSecretKey(v) !== null, 'must be 32 bytes as base64 or 64 hex digits (make one with: openssl rand -base64 32)'),
+    ),
     /** per sending number, messages per second (a US long code takes about 1/s) */
     SMS_RATE_PER_SECOND: optional(z.coerce.number({ error: 'must be a number' }).positive('must be above 0').max(1000, 'must be at most 1000')).transform((v) => v ?? 1),
   })

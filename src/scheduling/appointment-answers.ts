@@ -13,6 +13,7 @@ import { applyAutomation } from '../inbox/people-only';
 import { settleAnswered } from '../inbox/settle';
 import { startSla } from '../inbox/sla';
 import { pickAssistant } from '../inbox/assignment';
+import { queueEhrWriteBack } from './ehr/write-back-queue';
 
 export type AppointmentAnswer = 'confirm' | 'cancel' | 'reschedule';
 
@@ -119,13 +120,17 @@ export async function applyAppointmentAnswer(tx: Db, input: AnswerInput): Promis
     });
   };
 
+  // the EHR hears of the answer through the outbox: queued here, it never holds the answer up
+  const via = input.reply?.channel ?? 'voice';
   if (input.answer === 'confirm') {
     await tx.update(appointments).set({ status: 'confirmed', confirmedAt: appointment.confirmedAt ?? now, updatedAt: now }).where(eq(appointments.id, appointment.id));
+    if (appointment.status !== 'confirmed') await queueEhrWriteBack(tx, { appointmentId: appointment.id, action: 'confirm', via, now });
     await reply('appointment_confirmed', { practice: practice!.address ? { address: practice!.address } : {} });
     return { handled: true, appointmentId: appointment.id, answer: 'confirm' };
   }
   if (input.answer === 'cancel') {
     await cancelAppointment(tx, appointment.id, now);
+    await queueEhrWriteBack(tx, { appointmentId: appointment.id, action: 'cancel', via, now });
     await reply('appointment_cancelled');
     return { handled: true, appointmentId: appointment.id, answer: 'cancel' };
   }
@@ -219,6 +224,7 @@ export async function applySlotChoice(tx: Db, input: { patientId: string; choice
     .set({ startsAt, status: 'booked', confirmedAt: null, rescheduleOptions: null, updatedAt: now })
     .where(eq(appointments.id, appointment.id));
   await planReminders(tx, appointment.id, now);
+  await queueEhrWriteBack(tx, { appointmentId: appointment.id, action: 'reschedule', via: input.reply.channel, startsAt, now });
   const channel = input.reply.channel === 'voice' ? 'sms' : input.reply.channel;
   const rendered = await renderForPractice(tx, {
     practiceId: practice!.id,

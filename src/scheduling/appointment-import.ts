@@ -6,6 +6,9 @@ import { zonedTime } from '../platform/time';
 import { AppError } from '../platform/errors';
 import { saveAppointment } from './appointments';
 import { AppointmentPatientInput, type AppointmentOutcome, type AppointmentRecord, type AppointmentSource } from './appointment-schemas';
+import { FhirClient, FhirError, referenceId, type FhirAppointment, type FhirBundle, type FhirCodeable, type FhirPatient, type FhirReference } from './ehr/fhir-client';
+
+export type { FhirBundle };
 
 /*
  * Appointments from a practice's schedule: a CSV export, a FHIR R4 Bundle file, or a FHIR
@@ -21,12 +24,30 @@ export interface ImportRejection {
   reason: string;
 }
 
+export type ImportRowOutcome = AppointmentOutcome | 'skipped' | 'rejected';
+
+/** What became of one row or resource (the HTTP import answers these). */
+export interface ImportRowResult {
+  line: number;
+  resource?: string;
+  outcome: ImportRowOutcome;
+  appointmentId?: string;
+  reason?: string;
+}
+
 export interface ImportSummary {
   total: number;
   created: number;
   updated: number;
   unchanged: number;
+  /** updates that cancelled a live appointment (its reminders called off) */
+  cancelled: number;
+  /** left as they are here while a change made here is still being written back to the EHR */
+  held: number;
+  /** EHR sync: cancelled appointments we never had */
+  skipped: number;
   rejected: ImportRejection[];
+  rows: ImportRowResult[];
 }
 
 export interface ImportOptions {
@@ -42,28 +63,50 @@ export class ImportError extends Error {
   override name = 'ImportError';
 }
 
-const emptySummary = (): ImportSummary => ({ total: 0, created: 0, updated: 0, unchanged: 0, rejected: [] });
+export const emptySummary = (): ImportSummary => ({ total: 0, created: 0, updated: 0, unchanged: 0, cancelled: 0, held: 0, skipped: 0, rejected: [], rows: [] });
 
-type Candidate = { line: number; resource?: string } & ({ record: AppointmentRecord } | { reason: string });
+export type Candidate = { line: number; resource?: string } & ({ record: AppointmentRecord } | { reason: string });
 
-async function applyAll(db: Database, items: Candidate[], source: AppointmentSource, opts: ImportOptions, summary: ImportSummary, total: number) {
+/** Records one row's fate in the summary. */
+export function countRow(summary: ImportSummary, row: ImportRowResult, total: number, opts: Pick<ImportOptions, 'onProgress'>) {
+  if (row.outcome === 'rejected') summary.rejected.push({ line: row.line, resource: row.resource, reason: row.reason ?? 'rejected' });
+  else summary[row.outcome]++;
+  summary.rows.push(row);
+  summary.total++;
+  opts.onProgress?.(summary.total, Math.max(total, summary.total));
+}
+
+export async function applyAll(
+  db: Database,
+  items: Candidate[],
+  source: AppointmentSource,
+  opts: ImportOptions,
+  summary: ImportSummary,
+  total: number,
+  before?: (item: Candidate & { record: AppointmentRecord }) => Promise<ImportRowResult | null>,
+) {
   for (const item of items) {
+    const at = { line: item.line, resource: item.resource };
+    let row: ImportRowResult;
     if ('reason' in item) {
-      summary.rejected.push({ line: item.line, resource: item.resource, reason: item.reason });
+      row = { ...at, outcome: 'rejected', reason: item.reason };
     } else {
       try {
-        const r = await saveAppointment(db, opts.actor ?? 'system', opts.practice.id, item.record, { source, now: opts.now, requestId: opts.requestId });
-        summary[r.outcome satisfies AppointmentOutcome]++;
+        row = (await before?.(item)) ?? (await saveRow(db, item, source, opts));
       } catch (err) {
-        summary.rejected.push({ line: item.line, resource: item.resource, reason: reasonOf(err) });
+        row = { ...at, outcome: 'rejected', reason: reasonOf(err) };
       }
     }
-    summary.total++;
-    opts.onProgress?.(summary.total, Math.max(total, summary.total));
+    countRow(summary, row, total, opts);
   }
 }
 
-function reasonOf(err: unknown): string {
+async function saveRow(db: Database, item: Candidate & { record: AppointmentRecord }, source: AppointmentSource, opts: ImportOptions): Promise<ImportRowResult> {
+  const r = await saveAppointment(db, opts.actor ?? 'system', opts.practice.id, item.record, { source, now: opts.now, requestId: opts.requestId });
+  return { line: item.line, resource: item.resource, outcome: r.outcome, appointmentId: r.appointment.id };
+}
+
+export function reasonOf(err: unknown): string {
   if (err instanceof AppError) return err.message;
   if ((err as { name?: string }).name === 'ZodError') return describeIssues((err as z.ZodError).issues, {});
   return `could not be saved: ${(err as Error).message ?? String(err)}`;
@@ -298,44 +341,9 @@ export async function importAppointmentsCsv(db: Database, text: string, opts: Im
   return summary;
 }
 
+
 // ---------------------------------------------------------------------------------------------
 // FHIR R4
-
-interface FhirReference {
-  reference?: string;
-  display?: string;
-}
-interface FhirCodeable {
-  text?: string;
-  coding?: { system?: string; code?: string; display?: string }[];
-}
-interface FhirResource {
-  resourceType?: string;
-  id?: string;
-  [key: string]: unknown;
-}
-interface FhirAppointment extends FhirResource {
-  identifier?: { system?: string; value?: string }[];
-  status?: string;
-  start?: string;
-  end?: string;
-  minutesDuration?: number;
-  serviceType?: FhirCodeable[];
-  appointmentType?: FhirCodeable;
-  participant?: { actor?: FhirReference; status?: string }[];
-}
-interface FhirPatient extends FhirResource {
-  name?: { use?: string; given?: string[]; family?: string; text?: string }[];
-  telecom?: { system?: string; value?: string; use?: string; rank?: number }[];
-  birthDate?: string;
-  communication?: { language?: FhirCodeable; preferred?: boolean }[];
-}
-export interface FhirBundle {
-  resourceType: 'Bundle';
-  total?: number;
-  link?: { relation?: string; url?: string }[];
-  entry?: { fullUrl?: string; resource?: FhirResource; search?: { mode?: string } }[];
-}
 
 const fhirStatus: Record<string, AppointmentStatus | undefined> = {
   proposed: 'booked',
@@ -352,9 +360,10 @@ const fhirStatus: Record<string, AppointmentStatus | undefined> = {
 
 const codeableText = (c: FhirCodeable | undefined) => c?.text ?? c?.coding?.find((x) => x.display)?.display ?? c?.coding?.[0]?.code ?? null;
 
-/** Patients of a Bundle by every name a reference may use: fullUrl, `Patient/id`, an absolute URL. */
-function patientIndex(bundle: FhirBundle): (ref: string) => FhirPatient | undefined {
+/** Patients by every name a reference may use: fullUrl, `Patient/id`, an absolute URL. */
+function patientIndex(bundle: FhirBundle, extra: Map<string, FhirPatient> = new Map()): (ref: string) => FhirPatient | undefined {
   const byKey = new Map<string, FhirPatient>();
+  for (const [id, p] of extra) byKey.set(`Patient/${id}`, p);
   for (const e of bundle.entry ?? []) {
     const r = e.resource;
     if (r?.resourceType !== 'Patient') continue;
@@ -364,8 +373,8 @@ function patientIndex(bundle: FhirBundle): (ref: string) => FhirPatient | undefi
   return (ref) => {
     const direct = byKey.get(ref);
     if (direct) return direct;
-    const m = /(?:^|\/)Patient\/([^/]+?)(?:\/_history\/.*)?$/.exec(ref);
-    return m ? byKey.get(`Patient/${m[1]}`) : undefined;
+    const id = referenceId(ref, 'Patient');
+    return id ? byKey.get(`Patient/${id}`) : undefined;
   };
 }
 
@@ -388,7 +397,11 @@ function telecom(p: FhirPatient, system: 'phone' | 'sms' | 'email'): string | nu
   return list[0]?.value ?? null;
 }
 
-function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatient | undefined): { record: AppointmentRecord } | { reason: string } {
+/** The participant references of an Appointment that name a Patient. */
+export const patientParticipants = (a: FhirAppointment) =>
+  (a.participant ?? []).filter((p) => p.actor?.reference && (/(^|\/)Patient\//.test(p.actor.reference) || /^urn:/.test(p.actor.reference)));
+
+function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatient | undefined, unreadable: Map<string, string>): { record: AppointmentRecord } | { reason: string } {
   const externalId = a.identifier?.find((i) => i.value)?.value ?? a.id;
   if (!externalId) return { reason: 'the Appointment has neither an identifier nor an id' };
   const status = a.status ? fhirStatus[a.status] : undefined;
@@ -405,7 +418,9 @@ function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatien
   const patientRef = actors.find((x) => x.reference && /(^|\/)Patient\/|^urn:/.test(x.reference) && findPatient(x.reference));
   const anyPatientRef = actors.find((x) => x.reference && /(^|\/)Patient\//.test(x.reference));
   if (!patientRef) {
-    return { reason: anyPatientRef ? `participant ${anyPatientRef.reference} is not in the Bundle` : 'no Patient participant' };
+    if (!anyPatientRef) return { reason: 'no Patient participant' };
+    const why = unreadable.get(referenceId(anyPatientRef.reference, 'Patient') ?? '');
+    return { reason: why ? `participant ${anyPatientRef.reference} could not be read: ${why}` : `participant ${anyPatientRef.reference} is not in the Bundle` };
   }
   const patient = findPatient(patientRef.reference!)!;
   const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.find((n) => n.use !== 'old') ?? patient.name?.[0];
@@ -435,19 +450,44 @@ function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatien
       }),
     };
   }
-  return { record: { ...parsed.data, startsAt: start, status } };
+  const ehr = a.id
+    ? {
+        resourceId: a.id,
+        versionId: a.meta?.versionId ?? null,
+        patientResourceId: patient.id ?? null,
+        patientActive: patient.active !== false,
+      }
+    : undefined;
+  return { record: { ...parsed.data, startsAt: start, status, ehr } };
 }
 
-function bundleCandidates(bundle: FhirBundle, firstLine: number): Candidate[] {
-  const findPatient = patientIndex(bundle);
+/** The Appointments of a Bundle as candidates; `extra` holds Patients read on their own, `unreadable` why some could not be. */
+export function bundleCandidates(bundle: FhirBundle, firstLine: number, extra?: Map<string, FhirPatient>, unreadable: Map<string, string> = new Map()): Candidate[] {
+  const findPatient = patientIndex(bundle, extra);
   const items: Candidate[] = [];
   (bundle.entry ?? []).forEach((e, i) => {
     const r = e.resource;
     if (r?.resourceType !== 'Appointment') return;
     const resource = r.id ? `Appointment/${r.id}` : undefined;
-    items.push({ line: firstLine + i, resource, ...fhirRecord(r as FhirAppointment, findPatient) });
+    items.push({ line: firstLine + i, resource, ...fhirRecord(r as FhirAppointment, findPatient, unreadable) });
   });
   return items;
+}
+
+/** Patient ids the Appointments of a page name but the page does not include (to be read on their own). */
+export function missingPatients(bundle: FhirBundle, known: (id: string) => boolean): string[] {
+  const findPatient = patientIndex(bundle);
+  const ids = new Set<string>();
+  for (const e of bundle.entry ?? []) {
+    if (e.resource?.resourceType !== 'Appointment') continue;
+    for (const p of patientParticipants(e.resource as FhirAppointment)) {
+      const ref = p.actor!.reference!;
+      if (findPatient(ref)) continue;
+      const id = referenceId(ref, 'Patient');
+      if (id && !known(id)) ids.add(id);
+    }
+  }
+  return [...ids];
 }
 
 function asBundle(json: unknown): FhirBundle {
@@ -468,6 +508,30 @@ export async function importFhirBundle(db: Database, json: unknown, opts: Import
   return summary;
 }
 
+/**
+ * The pages of an Appointment search with their candidates, reading on its own each Patient
+ * a page names but does not include (each once per search). A Patient that cannot be read
+ * rejects its appointments, not the search; a refused token stops it.
+ */
+export async function* appointmentPages(client: FhirClient, params: [string, string][]): AsyncGenerator<{ page: FhirBundle; items: Candidate[]; firstLine: number }> {
+  const patients = new Map<string, FhirPatient>();
+  const unreadable = new Map<string, string>();
+  let line = 1;
+  for await (const page of client.search('Appointment', params)) {
+    for (const id of missingPatients(page, (id) => patients.has(id) || unreadable.has(id))) {
+      try {
+        patients.set(id, (await client.read<FhirPatient>('Patient', id)).resource);
+      } catch (err) {
+        if (!(err instanceof FhirError) || err.kind === 'unauthorized' || err.kind === 'refused') throw err;
+        unreadable.set(id, err.message);
+      }
+    }
+    const firstLine = line;
+    line += page.entry?.length ?? 0;
+    yield { page, items: bundleCandidates(page, firstLine, patients, unreadable), firstLine };
+  }
+}
+
 export interface FhirServerOptions {
   /** FHIR base URL, e.g. https://ehr.example.com/fhir */
   baseUrl: string;
@@ -476,91 +540,48 @@ export interface FhirServerOptions {
   from: string;
   to: string;
   fetch?: typeof fetch;
-  /** attempts per page for network errors and 5xx */
+  /** attempts per page for network errors, 429 and 5xx */
   attempts?: number;
   backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
-
-async function fetchPage(url: string, o: FhirServerOptions): Promise<FhirBundle> {
-  const attempts = o.attempts ?? 4;
-  const doFetch = o.fetch ?? fetch;
-  let last = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    let res: Response | null = null;
-    try {
-      res = await doFetch(url, {
-        headers: { accept: 'application/fhir+json', ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (err) {
-      last = `network error: ${(err as Error).message}`;
-    }
-    if (res) {
-      if (res.status === 401) {
-        throw new ImportError(
-          `the FHIR server refused the token (401 Unauthorized) at ${redact(url)}: ${o.token ? 'check --token / FHIR_TOKEN, it may have expired' : 'give one with --token or FHIR_TOKEN'}`,
-        );
-      }
-      if (res.ok) {
-        try {
-          return asBundle(await res.json());
-        } catch (err) {
-          throw err instanceof ImportError ? err : new ImportError(`the FHIR server answered something that is not JSON at ${redact(url)}`);
-        }
-      }
-      if (res.status < 500 && res.status !== 429) {
-        throw new ImportError(`the FHIR server answered ${res.status} ${res.statusText} at ${redact(url)}`);
-      }
-      last = `${res.status} ${res.statusText}`;
-    }
-    if (attempt < attempts) await new Promise((r) => setTimeout(r, (o.backoffMs ?? 500) * 2 ** (attempt - 1)));
-  }
-  throw new ImportError(`the FHIR server could not be reached after ${attempts} attempts (${last}) at ${redact(url)}`);
-}
-
-/** Query strings of next links may carry session keys; messages show only the path. */
-const redact = (url: string) => {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return 'the given URL';
-  }
-};
 
 /**
  * Searches a FHIR server for the Appointments in [from, to] with their Patients
  * (`_include=Appointment:patient`), following `next` links until there are none; each page is
- * applied as it arrives. Network errors and 5xx are retried; a 401 stops the import.
+ * applied as it arrives. Network errors, 429 and 5xx are retried; a 401 stops the import.
  */
 export async function importFhirServer(db: Database, server: FhirServerOptions, opts: ImportOptions): Promise<ImportSummary> {
   for (const [flag, v] of [['from', server.from], ['to', server.to]] as const) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) throw new ImportError(`--${flag} must be a date YYYY-MM-DD`);
   }
-  const base = server.baseUrl.replace(/\/+$/, '');
-  const origin = new URL(base).origin;
-  const first = new URL(`${base}/Appointment`);
-  first.searchParams.append('date', `ge${server.from}`);
-  first.searchParams.append('date', `le${server.to}`);
-  first.searchParams.set('_include', 'Appointment:patient');
-  first.searchParams.set('_count', '100');
+  const client = new FhirClient({
+    baseUrl: server.baseUrl,
+    auth: server.token ? { kind: 'bearer', token: server.token } : null,
+    fetch: server.fetch,
+    attempts: server.attempts,
+    backoffMs: server.backoffMs,
+    sleep: server.sleep,
+  });
   const summary = emptySummary();
-  const seen = new Set<string>();
-  let url: string | null = first.toString();
-  let line = 1;
-  while (url) {
-    if (seen.has(url)) break;
-    seen.add(url);
-    const page = await fetchPage(url, server);
-    const items = bundleCandidates(page, line);
-    line += page.entry?.length ?? 0;
-    const total = typeof page.total === 'number' ? page.total : summary.total + items.length;
-    if (summary.total === 0) opts.onProgress?.(0, total);
-    await applyAll(db, items, 'fhir', opts, summary, total);
-    const next = page.link?.find((l) => l.relation === 'next')?.url ?? null;
-    // the bearer token goes only to the server it was given for
-    if (next && new URL(next, base).origin !== origin) throw new ImportError(`the next link points at another server (${new URL(next, base).origin}); stopped`);
-    url = next ? new URL(next, base).toString() : null;
+  const params: [string, string][] = [
+    ['date', `ge${server.from}`],
+    ['date', `le${server.to}`],
+    ['_include', 'Appointment:patient'],
+    ['_count', '100'],
+  ];
+  try {
+    for await (const { page, items } of appointmentPages(client, params)) {
+      const total = typeof page.total === 'number' ? page.total : summary.total + items.length;
+      if (summary.total === 0) opts.onProgress?.(0, total);
+      await applyAll(db, items, 'fhir', opts, summary, total);
+    }
+  } catch (err) {
+    if (!(err instanceof FhirError)) throw err;
+    if (err.kind === 'unauthorized') {
+      throw new ImportError(`${err.message.replace('refused the credentials', 'refused the token')}: ${server.token ? 'check --token / FHIR_TOKEN, it may have expired' : 'give one with --token or FHIR_TOKEN'}`);
+    }
+    throw new ImportError(err.message);
   }
   return summary;
 }

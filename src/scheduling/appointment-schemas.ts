@@ -111,11 +111,33 @@ export const AppointmentSchema = z
     updatedAt: z.string(),
     patient: z.object({ id: z.uuid(), firstName: z.string().nullable(), lastName: z.string().nullable() }),
     reminders: z.array(AppointmentReminderSchema),
+    ehr: z
+      .object({
+        resourceId: z.string().nullable().openapi({ description: 'the FHIR Appointment id in the practice’s EHR' }),
+        versionId: z.string().nullable(),
+        writeBack: z
+          .object({
+            id: z.uuid(),
+            action: z.enum(['confirm', 'cancel', 'reschedule', 'book']),
+            status: z.enum(['pending', 'running', 'done', 'failed', 'skipped']).openapi({
+              description: 'pending: waiting for its (next) try; done: the EHR has it; failed: gave up (retry with POST .../ehr/retry); skipped: write-back was off',
+            }),
+            attempts: z.number().int(),
+            lastError: z.string().nullable().openapi({ description: 'why the last try failed (or a note on a done one)' }),
+            nextAttemptAt: z.string().nullable(),
+            updatedAt: z.string(),
+          })
+          .nullable()
+          .openapi({ description: 'the latest change written back (or being written back) to the EHR' }),
+      })
+      .nullable()
+      .openapi({ description: 'null when the appointment is not linked to an EHR' }),
   })
   .openapi('Appointment');
 
 export type AppointmentView = z.infer<typeof AppointmentSchema>;
-export type AppointmentOutcome = 'created' | 'updated' | 'unchanged';
+/** cancelled: an update that cancelled a live appointment; held: left as it is while a change made here is written back to the EHR */
+export type AppointmentOutcome = 'created' | 'updated' | 'unchanged' | 'cancelled' | 'held';
 
 /** One appointment as the API, the CSV import and the FHIR import all hand it over. */
 export interface AppointmentRecord {
@@ -127,5 +149,13 @@ export interface AppointmentRecord {
   provider?: string | null;
   status?: AppointmentStatus;
   patient: z.output<typeof AppointmentPatientInput>;
+  /** from a FHIR server or Bundle: the resource ids it is known by there */
+  ehr?: {
+    resourceId: string;
+    versionId: string | null;
+    /** the FHIR Patient this appointment names (several may lead to one patient here) */
+    patientResourceId: string | null;
+    patientActive: boolean;
+  };
 }
 

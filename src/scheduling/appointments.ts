@@ -5,6 +5,8 @@ import {
   appointments,
   consentEvents,
   contactPoints,
+  ehrPatientLinks,
+  ehrWriteBacks,
   patients,
   reminders,
   type AppointmentStatus,
@@ -16,6 +18,7 @@ import { afterCursor, pageOf } from '../platform/cursor';
 import { recordConsent } from '../outreach/consent';
 import { findPractice } from '../practices/practices';
 import { cancelReminders, planReminders } from './reminders/reminders';
+import { queueEhrWriteBack } from './ehr/write-back-queue';
 import {
   CreateAppointmentSchema,
   ListAppointmentsQuery,
@@ -43,12 +46,17 @@ async function viewOf(db: Db, row: AppointmentRow): Promise<AppointmentView> {
 async function viewsOf(db: Db, rows: AppointmentRow[]): Promise<AppointmentView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [people, plans] = await Promise.all([
+  const [people, plans, writeBacks] = await Promise.all([
     db
       .select({ id: patients.id, firstName: patients.firstName, lastName: patients.lastName })
       .from(patients)
       .where(inArray(patients.id, [...new Set(rows.map((r) => r.patientId))])),
     db.select().from(reminders).where(inArray(reminders.appointmentId, ids)).orderBy(asc(reminders.dueAt), asc(reminders.id)),
+    db
+      .selectDistinctOn([ehrWriteBacks.appointmentId])
+      .from(ehrWriteBacks)
+      .where(inArray(ehrWriteBacks.appointmentId, ids))
+      .orderBy(ehrWriteBacks.appointmentId, desc(ehrWriteBacks.createdAt), desc(ehrWriteBacks.id)),
   ]);
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return rows.map((a) => {
@@ -71,8 +79,28 @@ async function viewsOf(db: Db, rows: AppointmentRow[]): Promise<AppointmentView[
       reminders: plans
         .filter((r) => r.appointmentId === a.id)
         .map((r) => ({ id: r.id, channel: r.channel, dueAt: r.dueAt.toISOString(), status: r.status, skipReason: r.skipReason, sentAt: iso(r.sentAt) })),
+      ehr: ehrView(a, writeBacks.find((w) => w.appointmentId === a.id)),
     };
   });
+}
+
+function ehrView(a: AppointmentRow, wb: typeof ehrWriteBacks.$inferSelect | undefined): AppointmentView['ehr'] {
+  if (!a.ehrResourceId && !wb) return null;
+  return {
+    resourceId: a.ehrResourceId,
+    versionId: a.ehrVersionId,
+    writeBack: wb
+      ? {
+          id: wb.id,
+          action: wb.action,
+          status: wb.status,
+          attempts: wb.attempts,
+          lastError: wb.lastError,
+          nextAttemptAt: wb.status === 'pending' ? (wb.nextAttemptAt?.toISOString() ?? null) : null,
+          updatedAt: wb.updatedAt.toISOString(),
+        }
+      : null,
+  };
 }
 
 /** The record a merge left behind leads to the one that stayed. */
@@ -99,6 +127,8 @@ async function matchPatient(
   input: AppointmentRecord['patient'],
   consentSource: 'api' | 'import',
   actor: Principal | 'system',
+  /** the patient an EHR link already names: no matching by details */
+  knownId: string | null = null,
 ): Promise<{ patient: typeof patients.$inferSelect; changed: boolean }> {
   const phone = input.phone ?? null;
   const email = input.email ?? null;
@@ -119,7 +149,7 @@ async function matchPatient(
     : [];
   // a phone is the stronger match: it is how reminders reach the patient
   const byContact = existingPoints.find((p) => p.kind === 'phone') ?? existingPoints[0];
-  let patient = byContact ? await survivor(tx, byContact.patientId) : null;
+  let patient = knownId ? await survivor(tx, knownId) : byContact ? await survivor(tx, byContact.patientId) : null;
   if (!patient && input.dateOfBirth) {
     const [byName] = await tx
       .select()
@@ -238,12 +268,13 @@ async function saveInTransaction(
   opts: { source: AppointmentSource; now: Date; requestId?: string | null },
 ): Promise<{ outcome: AppointmentOutcome; appointment: AppointmentView }> {
   const consentSource = opts.source === 'api' ? 'api' : 'import';
-  const { patient, changed: patientChanged } = await matchPatient(tx, practiceId, record.patient, consentSource, actor);
-  const [current] = await tx
-    .select()
-    .from(appointments)
-    .where(and(eq(appointments.practiceId, practiceId), eq(appointments.externalId, record.externalId)))
-    .for('update');
+  const ehr = record.ehr;
+  const link = ehr?.patientResourceId
+    ? (await tx.select().from(ehrPatientLinks).where(and(eq(ehrPatientLinks.practiceId, practiceId), eq(ehrPatientLinks.fhirPatientId, ehr.patientResourceId))))[0]
+    : undefined;
+  const { patient, changed: patientChanged } = await matchPatient(tx, practiceId, record.patient, consentSource, actor, link?.patientId ?? null);
+  if (ehr?.patientResourceId) await linkEhrPatient(tx, practiceId, ehr.patientResourceId, patient.id, ehr.patientActive, opts.now);
+  const current = await findForRecord(tx, practiceId, record);
   const now = opts.now;
   const auditEntry = (action: AuditAction, id: string, detail: Record<string, unknown>) =>
     audit(tx, actor, opts.requestId ?? null, { action, subjectType: 'appointment', subjectId: id, practiceId, patientId: patient.id, detail });
@@ -264,6 +295,8 @@ async function saveInTransaction(
         source: opts.source,
         confirmedAt: status === 'confirmed' ? now : null,
         cancelledAt: status === 'cancelled' ? now : null,
+        ehrResourceId: ehr?.resourceId ?? null,
+        ehrVersionId: ehr?.versionId ?? null,
       })
       .returning();
     if (status === 'booked' || status === 'confirmed') await planReminders(tx, row!.id, now);
@@ -271,13 +304,26 @@ async function saveInTransaction(
     return { outcome: 'created', appointment: await viewOf(tx, row!) };
   }
 
+  // what patients and staff did here wins until it has reached the EHR: the EHR's older state must not undo it
+  if (opts.source === 'fhir' && (await hasUnfinishedWriteBack(tx, current.id))) {
+    return { outcome: 'held', appointment: await viewOf(tx, current) };
+  }
   const set: Partial<typeof appointments.$inferInsert> = {};
   if (current.patientId !== patient.id) set.patientId = patient.id;
   if (current.startsAt.getTime() !== record.startsAt.getTime()) set.startsAt = record.startsAt;
   if (current.durationMinutes !== record.durationMinutes) set.durationMinutes = record.durationMinutes;
   if (record.type !== undefined && current.type !== record.type) set.type = record.type;
   if (record.provider !== undefined && current.provider !== record.provider) set.provider = record.provider;
-  if (record.status !== undefined && current.status !== record.status) Object.assign(set, statusChange(record.status, now));
+  // an EHR's "booked" says the appointment stands; the patient's confirmation here is finer and stays
+  const keepConfirmed = opts.source === 'fhir' && record.status === 'booked' && current.status === 'confirmed';
+  if (record.status !== undefined && current.status !== record.status && !keepConfirmed) Object.assign(set, statusChange(record.status, now));
+  if (ehr && current.ehrResourceId !== ehr.resourceId) set.ehrResourceId = ehr.resourceId;
+  if (ehr && ehr.versionId !== null && current.ehrVersionId !== ehr.versionId) {
+    // a new version alone (the EHR touched something we do not keep) is no change to report
+    if (Object.keys(set).length === 0) {
+      await tx.update(appointments).set({ ehrVersionId: ehr.versionId }).where(eq(appointments.id, current.id));
+    } else set.ehrVersionId = ehr.versionId;
+  }
   return applyChange(tx, actor, current, set, {
     now,
     requestId: opts.requestId ?? null,
@@ -286,6 +332,52 @@ async function saveInTransaction(
     detail: { source: opts.source },
   });
 }
+
+/**
+ * The stored appointment a record is: the one bound to its FHIR resource, else the one with
+ * its external id, unless that one is bound to another resource (then the id is taken).
+ */
+async function findForRecord(tx: Db, practiceId: string, record: AppointmentRecord): Promise<AppointmentRow | undefined> {
+  if (record.ehr) {
+    const [bound] = await tx
+      .select()
+      .from(appointments)
+      .where(and(eq(appointments.practiceId, practiceId), eq(appointments.ehrResourceId, record.ehr.resourceId)))
+      .for('update');
+    if (bound) return bound;
+  }
+  const [byExternal] = await tx
+    .select()
+    .from(appointments)
+    .where(and(eq(appointments.practiceId, practiceId), eq(appointments.externalId, record.externalId)))
+    .for('update');
+  if (byExternal && record.ehr && byExternal.ehrResourceId && byExternal.ehrResourceId !== record.ehr.resourceId) {
+    throw new AppError('conflict', `identifier ${record.externalId} already belongs to Appointment/${byExternal.ehrResourceId}`);
+  }
+  return byExternal;
+}
+
+/**
+ * Remembers which patient a FHIR Patient is. A second FHIR Patient that leads to a patient
+ * who has one already is the EHR holding the same person twice: both stay linked to the one
+ * patient here (one person, one inbox thread, one set of caps), and each appointment keeps
+ * the FHIR Patient it names; the sync reports the pair so the practice can merge its charts.
+ */
+async function linkEhrPatient(tx: Db, practiceId: string, fhirPatientId: string, patientId: string, active: boolean, now: Date) {
+  await tx
+    .insert(ehrPatientLinks)
+    .values({ practiceId, fhirPatientId, patientId, active, lastSeenAt: now, createdAt: now })
+    .onConflictDoUpdate({ target: [ehrPatientLinks.practiceId, ehrPatientLinks.fhirPatientId], set: { patientId, active, lastSeenAt: now } });
+}
+
+const hasUnfinishedWriteBack = async (tx: Db, appointmentId: string) =>
+  (
+    await tx
+      .select({ id: ehrWriteBacks.id })
+      .from(ehrWriteBacks)
+      .where(and(eq(ehrWriteBacks.appointmentId, appointmentId), inArray(ehrWriteBacks.status, ['pending', 'running', 'failed'])))
+      .limit(1)
+  ).length > 0;
 
 function statusChange(status: AppointmentStatus, now: Date): Partial<typeof appointments.$inferInsert> {
   const set: Partial<typeof appointments.$inferInsert> = { status };
@@ -324,14 +416,36 @@ async function applyChange(
     .returning();
   const wasLive = current.status !== 'cancelled';
   const live = row!.status === 'booked' || row!.status === 'confirmed';
-  if (row!.status === 'cancelled' && wasLive) {
+  const cancelled = row!.status === 'cancelled' && wasLive;
+  if (cancelled) {
     await cancelReminders(tx, row!.id, opts.now);
   } else if (live && (!wasLive || set.startsAt !== undefined || set.patientId !== undefined)) {
     // booked again after a cancellation, moved, or now someone else's: the plan starts over
     await planReminders(tx, row!.id, opts.now);
   }
   await auditIt(opts.action, { ...opts.detail, fields });
-  return { outcome: 'updated', appointment: await viewOf(tx, row!) };
+  return { outcome: cancelled ? 'cancelled' : 'updated', appointment: await viewOf(tx, row!) };
+}
+
+/**
+ * An appointment the EHR no longer has (its read answered 404 or 410) is cancelled here, its
+ * reminders called off and its slot offered, unless a change made here is still on its way
+ * to the EHR.
+ */
+export async function cancelGoneFromEhr(db: Database, appointmentId: string, now: Date): Promise<'cancelled' | 'held' | 'unchanged'> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(appointments).where(eq(appointments.id, appointmentId)).for('update');
+    if (!current || current.status === 'cancelled') return 'unchanged';
+    if (await hasUnfinishedWriteBack(tx, current.id)) return 'held';
+    await applyChange(tx, 'system', current, statusChange('cancelled', now), {
+      now,
+      requestId: null,
+      patientChanged: false,
+      action: 'appointment.cancel',
+      detail: { source: 'fhir', reason: 'gone from the EHR' },
+    });
+    return 'cancelled';
+  });
 }
 
 async function practiceFor(db: Db, who: Principal, practiceId: string, write: boolean) {
@@ -406,6 +520,9 @@ export async function updateAppointment(
     if (data.provider !== undefined && data.provider !== current.provider) set.provider = data.provider;
     if (data.status !== undefined && data.status !== current.status) Object.assign(set, statusChange(data.status, now));
     const r = await applyChange(tx, who, current, set, { now, requestId, patientChanged: false, action: 'appointment.update', detail: { source: 'api' } });
+    // what staff change here goes to the EHR like a patient's answer (a move books the new time and cancels the old)
+    if (set.startsAt) await queueEhrWriteBack(tx, { appointmentId: id, action: 'reschedule', via: 'staff', startsAt: set.startsAt, now });
+    if (set.status === 'confirmed') await queueEhrWriteBack(tx, { appointmentId: id, action: 'confirm', via: 'staff', now });
     return r.appointment;
   });
 }
@@ -416,6 +533,7 @@ export async function cancelAppointment(db: Database, who: Principal, id: string
     const current = await appointmentFor(tx, who, id, true);
     const set = current.status === 'cancelled' ? {} : statusChange('cancelled', now);
     const r = await applyChange(tx, who, current, set, { now, requestId, patientChanged: false, action: 'appointment.cancel' });
+    if (current.status !== 'cancelled') await queueEhrWriteBack(tx, { appointmentId: id, action: 'cancel', via: 'staff', now });
     return r.appointment;
   });
 }

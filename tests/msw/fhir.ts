@@ -35,8 +35,14 @@ export function createFhirMock(opts: { token: string; pages: { appointments: unk
       ],
     });
   });
+  // a Patient the search did not include is read on its own
+  const read = http.get(`${FHIR_BASE}/Patient/:id`, ({ request, params }) => {
+    if (request.headers.get('authorization') !== `Bearer ${opts.token}`) return HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 401 });
+    const found = opts.pages.flatMap((p) => p.patients).find((r) => (r as { id: string }).id === params.id);
+    return found ? HttpResponse.json(found) : HttpResponse.json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }, { status: 404 });
+  });
   return {
-    handlers: [handler],
+    handlers: [handler, read],
     requests,
     /** answer the next n requests with 503 */
     failNext(n: number) {

@@ -44,9 +44,42 @@ export function progressBar(stderr: ImportIo['stderr']) {
 }
 
 export function formatSummary(s: ImportSummary): string {
-  const lines = [`${s.total} read: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected.length} rejected`];
+  const extra = (['cancelled', 'held', 'skipped'] as const).filter((k) => s[k] > 0).map((k) => `, ${s[k]} ${k}`).join('');
+  const lines = [`${s.total} read: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged${extra}, ${s.rejected.length} rejected`];
   for (const r of s.rejected) lines.push(`  rejected line ${r.line}${r.resource ? ` (${r.resource})` : ''}: ${r.reason}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * `ehr sync --practice P`: the practice's EHR sync now, from its saved connection (the
+ * server's EHR_SECRET_KEY opens its credentials), with a progress bar on a terminal and the
+ * summary on stdout. Exit 1 when the sync failed.
+ */
+export async function ehrSyncCommand(db: Database, args: string[], io: ImportIo & { secretKey: string | undefined }): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { practice: { type: 'string' } } });
+  if (positionals[0] !== 'sync') throw new UsageErrorLike('usage: ehr sync --practice P');
+  if (!values.practice) throw new UsageErrorLike('--practice is required');
+  const practice = await findPractice(db, values.practice);
+  if (!practice) {
+    io.stderr.write(`no practice "${values.practice}"\n`);
+    return 1;
+  }
+  const bar = progressBar(io.stderr);
+  const { syncPractice } = await import('../../scheduling/ehr/sync');
+  let result;
+  try {
+    result = await syncPractice({ db, clock: io.clock, env: { EHR_SECRET_KEY: io.secretKey } }, practice.id, { trigger: 'cli', actor: 'system', onProgress: (d, t) => bar.update(d, t) });
+  } finally {
+    bar.done();
+  }
+  const { run, summary } = result;
+  io.stdout.write(formatSummary(summary));
+  for (const p of run.problems.filter((x) => x.level === 'warning')) io.stdout.write(`  warning${p.resource ? ` (${p.resource})` : ''}: ${p.reason}\n`);
+  if (run.status === 'failed') {
+    io.stderr.write(`sync failed: ${run.error}\n`);
+    return 1;
+  }
+  return 0;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);

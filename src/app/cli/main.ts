@@ -24,6 +24,8 @@ Commands:
   import appointments FILE|URL --practice P [--from YYYY-MM-DD --to YYYY-MM-DD] [--token T]
                                            appointments from a CSV, a FHIR R4 Bundle (.json) or a FHIR server
                                            (token also from FHIR_TOKEN); summary on stdout, bad rows listed
+  ehr sync --practice P                    sync the practice's schedule with its EHR now (its saved connection;
+                                           needs EHR_SECRET_KEY); progress bar, summary on stdout
   corrections export [--since YYYY-MM-DD]  people's triage corrections as JSONL training rows on stdout
                                            (append to triage/corpus/corrections.jsonl, then npm run train:triage)
 P is a practice's id or slug.`;
@@ -158,6 +160,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const { importCommand, UsageErrorLike } = await import('./import-command');
       return withDatabase(env, ({ db }) =>
         importCommand(db, argv.slice(1), { stdout: io.stdout, stderr: io.stderr, env: io.env, clock: systemClock }).catch((err) => {
+          throw err instanceof UsageErrorLike ? new UsageError(err.message) : err;
+        }),
+      );
+    }
+    case 'ehr': {
+      const { ehrSyncCommand, UsageErrorLike } = await import('./import-command');
+      return withDatabase(env, ({ db }) =>
+        ehrSyncCommand(db, argv.slice(1), { stdout: io.stdout, stderr: io.stderr, env: io.env, clock: systemClock, secretKey: env.EHR_SECRET_KEY }).catch((err) => {
           throw err instanceof UsageErrorLike ? new UsageError(err.message) : err;
         }),
       );

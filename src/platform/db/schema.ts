@@ -575,11 +575,16 @@ export const appointments = pgTable(
     cancelledAt: tz(),
     /** free slots offered to the patient after they answered R (ISO instants, numbered from 1) */
     rescheduleOptions: jsonb().$type<string[]>(),
+    /** the FHIR Appointment this is in the practice's EHR (sync and write-back key on it) */
+    ehrResourceId: text(),
+    /** its meta.versionId as last read or written (If-Match on updates) */
+    ehrVersionId: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('appointments_practice_external').on(t.practiceId, t.externalId),
+    uniqueIndex('appointments_practice_ehr_resource').on(t.practiceId, t.ehrResourceId).where(sql`ehr_resource_id is not null`),
     index().on(t.practiceId, t.startsAt),
     index().on(t.patientId, t.startsAt),
   ],
@@ -848,4 +853,136 @@ export const outbox = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('outbox_due').on(t.status, t.runAt)],
+);
+
+export type EhrAuthKind = 'bearer' | 'client_credentials';
+/** new: never synced; ok: the last sync worked; error: it failed and is retried; failing: the EHR refused the credentials (scheduled sync paused) */
+export type EhrConnectionStatus = 'new' | 'ok' | 'error' | 'failing';
+
+/** A practice's EHR (FHIR R4 server): where it is, how to sign in, how often to sync, whether to write back. */
+export const ehrConnections = pgTable('ehr_connections', {
+  practiceId: uuid()
+    .primaryKey()
+    .references(() => practices.id, { onDelete: 'cascade' }),
+  fhirBaseUrl: text().notNull(),
+  authKind: text().$type<EhrAuthKind>().notNull(),
+  /** client_credentials: the token endpoint, client id and scope (not secret) */
+  tokenUrl: text(),
+  clientId: text(),
+  scope: text(),
+  /** the bearer token or client secret, AES-256-GCM under EHR_SECRET_KEY and bound to the practice; never returned */
+  secret: text().notNull(),
+  /** minutes between scheduled syncs; null: sync only when asked */
+  syncMinutes: integer(),
+  writeBack: boolean().notNull().default(false),
+  status: text().$type<EhrConnectionStatus>().notNull().default('new'),
+  statusReason: text(),
+  consecutiveFailures: integer().notNull().default(0),
+  /** the due time of the scheduled sync (its outbox row carries the same time; an older row is stale) */
+  nextSyncAt: tz(),
+  /** set while a sync runs, so two never overlap */
+  syncingSince: tz(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Which FHIR Patient is which patient here. Several FHIR Patients may lead to one patient
+ * (an EHR that holds the same person twice); each appointment keeps its own FHIR reference.
+ */
+export const ehrPatientLinks = pgTable(
+  'ehr_patient_links',
+  {
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    fhirPatientId: text().notNull(),
+    patientId: uuid()
+      .notNull()
+      .references(() => patients.id, { onDelete: 'cascade' }),
+    /** the EHR's Patient.active (false: a record it retired) */
+    active: boolean().notNull().default(true),
+    lastSeenAt: tz().notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.practiceId, t.fhirPatientId] }), index().on(t.patientId)],
+);
+
+export type EhrWriteBackAction = 'confirm' | 'cancel' | 'reschedule' | 'book';
+export type EhrWriteBackStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** One change made here that goes back to the EHR, retried through the outbox until it lands or gives up. */
+export const ehrWriteBacks = pgTable(
+  'ehr_write_backs',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    appointmentId: uuid()
+      .notNull()
+      .references(() => appointments.id, { onDelete: 'cascade' }),
+    action: text().$type<EhrWriteBackAction>().notNull(),
+    status: text().$type<EhrWriteBackStatus>().notNull().default('pending'),
+    /** who asked: sms, email, portal, voice (the patient), staff, waitlist */
+    via: text().notNull(),
+    /** reschedule and book: the time to book */
+    startsAt: tz(),
+    /** book: the cancelled appointment whose slot is taken */
+    slotAppointmentId: uuid(),
+    /** reschedule and book: the Appointment made in the EHR, kept so a retry never books twice */
+    createdResourceId: text(),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: tz(),
+    claimedAt: tz(),
+    lastError: text(),
+    doneAt: tz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.appointmentId, t.createdAt), index().on(t.practiceId, t.status)],
+);
+
+export type ImportRunKind = 'csv' | 'fhir_bundle' | 'fhir_server' | 'ehr_sync';
+export interface ImportRunCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  cancelled: number;
+  held: number;
+  skipped: number;
+  rejected: number;
+  duplicatePatients: number;
+}
+export interface ImportRunProblem {
+  level: 'error' | 'warning';
+  line?: number;
+  /** FHIR references only (Appointment/x, Patient/y), never names or numbers */
+  resource?: string;
+  reason: string;
+}
+
+/** An import or EHR sync as it runs and once done: progress, counts, the rows it could not take. */
+export const importRuns = pgTable(
+  'import_runs',
+  {
+    id: id(),
+    practiceId: uuid()
+      .notNull()
+      .references(() => practices.id, { onDelete: 'cascade' }),
+    kind: text().$type<ImportRunKind>().notNull(),
+    trigger: text().$type<'api' | 'cli' | 'schedule' | 'manual'>().notNull(),
+    status: text().$type<'running' | 'done' | 'failed'>().notNull().default('running'),
+    total: integer().notNull().default(0),
+    done: integer().notNull().default(0),
+    counts: jsonb().$type<ImportRunCounts>(),
+    problems: jsonb().$type<ImportRunProblem[]>().notNull().default([]),
+    error: text(),
+    actorUserId: uuid(),
+    actorTokenId: uuid(),
+    startedAt: tz().notNull(),
+    finishedAt: tz(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index().on(t.practiceId, t.kind, t.startedAt)],
 );

@@ -45,6 +45,10 @@ export const jobPayloads = {
   /** purge media past the practices' retention, daily; `continue` when a run left more */
   retention: z.object({ kind: z.enum(['daily', 'continue']), dueAt: isoTime }),
   waitlist: z.object({ offerId: id }),
+  /** a practice's scheduled EHR sync; a row whose dueAt is not the connection's nextSyncAt is stale */
+  'ehr-sync': z.object({ practiceId: id, dueAt: isoTime }),
+  /** one change going back to the EHR (its appointment's earlier ones go first) */
+  'ehr-writeback': z.object({ writeBackId: id }),
 } as const;
 
 export type QueueName = keyof typeof jobPayloads;

@@ -10,6 +10,7 @@ import { audit } from '../../access/audit';
 import { queueOutbound } from '../../outreach/outbound';
 import { planReminders } from '../reminders/reminders';
 import { renderForPractice } from '../../outreach/templates';
+import { queueEhrWriteBack } from '../ehr/write-back-queue';
 
 export const AddWaitlistEntrySchema = z
   .object({
@@ -177,6 +178,8 @@ export async function acceptOffer(db: Database, offerId: string, now: Date): Pro
       .returning({ id: appointments.id });
     await tx.update(waitlistEntries).set({ status: 'booked', updatedAt: now }).where(eq(waitlistEntries.id, entry!.id));
     await planReminders(tx, booked!.id, now);
+    // the freed slot is booked in the EHR too, so the front desk cannot give it away twice
+    await queueEhrWriteBack(tx, { appointmentId: booked!.id, action: 'book', via: 'waitlist', startsAt: slot!.startsAt, slotAppointmentId: slot!.id, now });
     await reply('waitlist_booked', slot!.startsAt);
     // everyone else still holding an offer for this slot hears it went; they stay on the list
     const others = await tx
