@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Database, Db } from '../platform/db/client';
 import { practiceAddresses, practices, queues, routingRuleSets } from '../platform/db/schema';
-import { canSeePractice, isAdmin, type Principal } from '../access/principal';
+import { canSeePractice, isAdmin, isGlobalAdmin, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { isValidTimeZone } from '../platform/time';
 import { audit } from '../access/audit';
@@ -179,6 +179,8 @@ export async function createPractice(
   requestId: string | null = null,
 ): Promise<PracticeView> {
   if (who !== 'system' && !isAdmin(who)) throw forbidden('only admins manage practices');
+  // a new practice is outside every scope but the global one
+  if (who !== 'system' && !isGlobalAdmin(who)) throw forbidden('only an admin of every practice adds practices');
   const data = CreatePracticeSchema.parse(input);
   return db.transaction(async (tx) => {
     if (await findPractice(tx, data.slug)) throw new AppError('conflict', `a practice with slug "${data.slug}" exists`);
