@@ -61,7 +61,8 @@ export function createApp(deps: AppDeps) {
       {
         requestId: c.get('requestId'),
         method: c.req.method,
-        path: c.req.routePath === '/*' ? c.req.path : c.req.routePath,
+        // the route's pattern: a concrete path can carry data (a 404 for /api/v1/patients/<email>)
+        path: c.req.routePath === '*' ? '/*' : c.req.routePath,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         tokenId: c.get('principal')?.tokenId ?? undefined,

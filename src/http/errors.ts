@@ -45,6 +45,6 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     return c.json(errorBody(c, 'validation_failed', describeZodError(err as unknown as ZodError)), 400);
   }
   const deps = c.get('deps');
-  deps?.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+  deps?.log.error({ err, requestId: c.get('requestId'), path: c.req.routePath }, 'unhandled error');
   return c.json(errorBody(c, 'internal', 'something went wrong on our side; it has been logged'), 500);
 }

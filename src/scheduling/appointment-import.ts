@@ -4,6 +4,7 @@ import type { AppointmentStatus } from '../platform/db/schema';
 import type { Principal } from '../access/principal';
 import { zonedTime } from '../platform/time';
 import { AppError } from '../platform/errors';
+import { errorSummary } from '../platform/logger';
 import { saveAppointment } from './appointments';
 import { AppointmentPatientInput, type AppointmentOutcome, type AppointmentRecord, type AppointmentSource } from './appointment-schemas';
 
@@ -66,7 +67,8 @@ async function applyAll(db: Database, items: Candidate[], source: AppointmentSou
 function reasonOf(err: unknown): string {
   if (err instanceof AppError) return err.message;
   if ((err as { name?: string }).name === 'ZodError') return describeIssues((err as z.ZodError).issues, {});
-  return `could not be saved: ${(err as Error).message ?? String(err)}`;
+  // class and code only: a failed query's message quotes the row's values (names, dates of birth)
+  return `could not be saved (${errorSummary(err)})`;
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], names: Record<string, string>): string {

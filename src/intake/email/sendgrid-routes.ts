@@ -43,7 +43,7 @@ export function sendgridRoutes(app: App) {
       if (err instanceof AppError) throw err;
       if (err instanceof ChannelInputError) return c.json(errorBody(c, err.code, err.message), inputStatus[err.code]);
       // the parser is pure: what it cannot read now it will never read, so a retry cannot help
-      log.warn({ requestId: c.get('requestId'), err: (err as Error).name }, 'sendgrid inbound: unreadable email');
+      log.warn({ requestId: c.get('requestId'), err }, 'sendgrid inbound: unreadable email');
       return c.json(errorBody(c, 'malformed_payload', 'the email could not be read as a SendGrid Inbound Parse post'), 400);
     }
 
