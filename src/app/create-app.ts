@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../platform/errors';
 import { authenticate } from '../http/auth';
+import { inputGuard } from '../http/input-guard';
 import type { AppDeps, AppEnv } from '../http/context';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
     })(c, next);
   });
   app.use('/api/v1/*', authenticate());
+  app.use('*', inputGuard());
 
   systemRoutes(app);
   sessionRoutes(app);

@@ -52,7 +52,8 @@ export function systemRoutes(app: App) {
   app.get('/api/docs', (c) => c.html(docsPage));
   app.get('/api/docs/init.js', (c) => c.body(docsInit, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/api/docs/:asset', (c) => {
-    const asset = docsAssets[c.req.param('asset')];
+    const name = c.req.param('asset');
+    const asset = Object.hasOwn(docsAssets, name) ? docsAssets[name] : undefined;
     if (!asset) return c.json(errorBody(c, 'not_found', 'no such asset'), 404);
     return c.body(new Uint8Array(read(asset.file)), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });

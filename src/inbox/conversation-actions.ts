@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { inSaneYears, saneYearsMessage } from '../platform/time';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
 import { contactPoints, conversations, messages, practiceGrants, queues, users, type ConversationStatus } from '../platform/db/schema';
@@ -32,7 +33,7 @@ export const AssignSchema = z
   .refine((v) => v.assigneeId !== undefined || v.queue !== undefined, { message: 'give assigneeId or queue' })
   .openapi('Assign');
 
-export const SnoozeSchema = z.object({ until: z.iso.datetime({ offset: true }) }).openapi('Snooze');
+export const SnoozeSchema = z.object({ until: z.iso.datetime({ offset: true }).refine(inSaneYears, saneYearsMessage) }).openapi('Snooze');
 
 async function loadVisible(tx: Db, who: Principal, id: string) {
   if (who.role === 'portal') throw forbidden('portal tokens can only use the portal routes');

@@ -4,6 +4,7 @@ import type { Db } from '../platform/db/client';
 import { rowsOf } from '../platform/jobs/outbox';
 import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
+import { stripNul } from '../platform/text';
 import type { Principal } from '../access/principal';
 import { auditActions, type AuditAction } from '../access/audit';
 
@@ -58,7 +59,7 @@ export const IngestRecordSchema = z.strictObject({
     z.strictObject({
       name: z.string().nullable(),
       contentType: z.string(),
-      size: z.number().int().nonnegative().nullable(),
+      size: z.number().int().nonnegative().max(2_147_483_647).nullable(),
       url: z.string().nullable(),
       /** base64 */
       content: z.string().nullable(),
@@ -97,7 +98,8 @@ export type IngestRecord = z.infer<typeof IngestRecordSchema>;
 export function ingestRecord(message: InboundMessage, opts: IngestOptions): IngestRecord {
   const threading = message.threading;
   const refs = [threading?.inReplyTo, ...[...(threading?.references ?? [])].reverse()].filter((r): r is string => Boolean(r));
-  return IngestRecordSchema.parse({
+  // the one door every inbound message passes: Postgres text and jsonb cannot hold a NUL
+  return IngestRecordSchema.parse(stripNul({
     practiceId: opts.practiceId,
     contactKind: message.from.kind,
     contactValue: message.from.value,
@@ -134,7 +136,7 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
           requestId: opts.requestId ?? null,
         }
       : null,
-  });
+  }));
 }
 
 /**

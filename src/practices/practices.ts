@@ -5,7 +5,7 @@ import type { Database, Db } from '../platform/db/client';
 import { practiceAddresses, practices, queues, routingRuleSets } from '../platform/db/schema';
 import { canSeePractice, isAdmin, isGlobalAdmin, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
-import { isValidTimeZone } from '../platform/time';
+import { inSaneYears, isValidTimeZone, saneYearsMessage } from '../platform/time';
 import { audit } from '../access/audit';
 import { defaultRuleSet } from '../../triage/routing/index';
 
@@ -21,7 +21,7 @@ export const BusinessHoursSchema = z
       .object({ mon: dayHours, tue: dayHours, wed: dayHours, thu: dayHours, fri: dayHours, sat: dayHours, sun: dayHours })
       .partial()
       .strict(),
-    closedDates: z.array(z.iso.date()).max(366).default([]),
+    closedDates: z.array(z.iso.date().refine(inSaneYears, saneYearsMessage)).max(366).default([]),
   })
   .openapi('BusinessHours', {
     example: { weekly: { mon: [{ open: '08:00', close: '17:00' }] }, closedDates: ['2026-12-25'] },

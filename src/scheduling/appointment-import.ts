@@ -250,7 +250,7 @@ function csvRecord(get: (c: CsvColumn) => string | undefined, timeZone: string):
   const smsConsent = parseConsent(get('sms_consent') ?? '');
   if (smsConsent === null) problems.push('sms_consent: must be yes or no');
   const statusRaw = (get('status') ?? '').trim().toLowerCase();
-  const status = statusRaw === '' ? undefined : statusWords[statusRaw];
+  const status = statusRaw === '' || !Object.hasOwn(statusWords, statusRaw) ? undefined : statusWords[statusRaw];
   if (statusRaw !== '' && !status) problems.push(`status: must be one of booked, confirmed, cancelled, checked_in, no_show`);
   const optional = (c: CsvColumn) => {
     const v = get(c);
@@ -393,7 +393,7 @@ function telecom(p: FhirPatient, system: 'phone' | 'sms' | 'email'): string | nu
 function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatient | undefined): { record: AppointmentRecord } | { reason: string } {
   const externalId = a.identifier?.find((i) => i.value)?.value ?? a.id;
   if (!externalId) return { reason: 'the Appointment has neither an identifier nor an id' };
-  const status = a.status ? fhirStatus[a.status] : undefined;
+  const status = a.status && Object.hasOwn(fhirStatus, a.status) ? fhirStatus[a.status] : undefined;
   if (!status) return { reason: `status "${a.status ?? ''}" is not one we import (booked, arrived, fulfilled, noshow, cancelled)` };
   const start = a.start ? new Date(a.start) : null;
   if (!start || Number.isNaN(start.getTime()) || !/(Z|[+-]\d{2}:\d{2})$/.test(a.start!)) return { reason: 'start: missing or not an instant with an offset' };

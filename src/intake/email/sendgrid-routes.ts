@@ -9,6 +9,7 @@ import {
 } from '../../../channels/email/events';
 import type { InboundMessage } from '../../../channels/types';
 import { AppError } from '../../platform/errors';
+import { stripNul } from '../../platform/text';
 import { applySendGridEvents, EMAIL_MAX_ATTACHMENT_BYTES, practiceForEmail, storeInboundEmail } from './email-inbound';
 import { basicAuthMatches, sendgridInboundCredentials } from '../../access/sendgrid-credentials';
 import type { App, AppEnv } from '../../http/context';
@@ -38,7 +39,8 @@ export function sendgridRoutes(app: App) {
     try {
       // raw bytes: Request.formData() would decode every field as UTF-8 and damage other charsets
       const body = new Uint8Array(await c.req.arrayBuffer());
-      email = await parseSendGridInbound({ body, contentType }, receivedAt, { maxAttachmentBytes: EMAIL_MAX_ATTACHMENT_BYTES });
+      // a NUL anywhere (body, subject, a name, a header) would fail the insert: stored without it, never refused
+      email = stripNul(await parseSendGridInbound({ body, contentType }, receivedAt, { maxAttachmentBytes: EMAIL_MAX_ATTACHMENT_BYTES }));
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof ChannelInputError) return c.json(errorBody(c, err.code, err.message), inputStatus[err.code]);
