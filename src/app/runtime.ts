@@ -18,6 +18,8 @@ import { waitlistJob } from '../scheduling/waitlist/waitlist-job';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
+import { Redis } from 'ioredis';
+import { createLoginThrottle } from '../access/login-throttle';
 
 export interface Runtime {
   deps: AppDeps;
@@ -58,6 +60,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   const clock = opts.clock ?? systemClock;
   const database: DatabaseHandle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   let queue: JobQueue | undefined;
+  let throttleRedis: Redis | undefined;
   try {
     await database.migrate();
     queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);
@@ -90,7 +93,13 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       await scheduleSweep(database.db, clock.now());
       if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
     }
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR };
+    // its own connection that never queues commands: while Redis is away a sign-in is counted in memory instead of waiting
+    if (queue instanceof BullMqQueue) {
+      throttleRedis = new Redis(env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      throttleRedis.on('error', () => {});
+    }
+    const loginThrottle = createLoginThrottle({ redis: throttleRedis, prefix: opts.redisPrefix ?? env.QUEUE_PREFIX });
+    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR, loginThrottle };
     let closed = false;
     return {
       deps,
@@ -101,11 +110,13 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
         closed = true;
         await relay.stop();
         await queue!.close();
+        throttleRedis?.disconnect();
         await database.close();
         log.flush?.();
       },
     };
   } catch (err) {
+    throttleRedis?.disconnect();
     await queue?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;

@@ -6,6 +6,7 @@ import type { OutboxRelay } from '../platform/jobs/outbox';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import type { Principal } from '../access/principal';
+import type { LoginThrottle } from '../access/login-throttle';
 
 /** Everything a request may use, built once at start and handed to the app. */
 export interface AppDeps {
@@ -18,6 +19,8 @@ export interface AppDeps {
   log: Logger;
   /** where the demo keeps its local Twilio token etc.; set in embedded mode */
   dataDir: string;
+  /** failed sign-ins per address and per address+email (Redis, or memory in embedded mode) */
+  loginThrottle: LoginThrottle;
 }
 
 export interface AppEnv {

@@ -15,6 +15,9 @@ import { basicAuthMatches, sendgridInboundCredentials } from '../../access/sendg
 import type { App, AppEnv } from '../../http/context';
 import { errorBody } from '../../http/errors';
 
+/** How far an event post's signed timestamp may be from our clock (replays, clock skew). */
+export const SENDGRID_EVENT_TOLERANCE_SECONDS = 600;
+
 const inputStatus = { attachment_too_large: 413, missing_sender: 400, missing_recipient: 400, malformed_payload: 400 } as const;
 
 /**
@@ -66,7 +69,7 @@ export function sendgridRoutes(app: App) {
   });
 
   app.post('/webhooks/sendgrid/events', async (c) => {
-    const { env, db } = c.get('deps');
+    const { env, db, clock } = c.get('deps');
     const publicKey = env.SENDGRID_EVENT_PUBLIC_KEY;
     if (!publicKey) {
       throw new AppError('invalid_signature', 'SENDGRID_EVENT_PUBLIC_KEY is not set, so no event webhook can be verified; all are refused');
@@ -77,8 +80,13 @@ export function sendgridRoutes(app: App) {
       payload,
       signature: c.req.header(SENDGRID_SIGNATURE_HEADER),
       timestamp: c.req.header(SENDGRID_TIMESTAMP_HEADER),
+      // a signed batch replayed later (a year-old one was applied) is refused; SendGrid signs each post as it sends it
+      now: clock.now(),
+      toleranceSeconds: SENDGRID_EVENT_TOLERANCE_SECONDS,
     });
-    if (!verified) throw new AppError('invalid_signature', `the ${SENDGRID_SIGNATURE_HEADER} signature does not match the body`);
+    if (!verified) {
+      throw new AppError('invalid_signature', `the ${SENDGRID_SIGNATURE_HEADER} signature does not match the body, or its timestamp is more than ${SENDGRID_EVENT_TOLERANCE_SECONDS / 60} minutes away`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));

@@ -98,6 +98,8 @@ export class BullMqQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {
+    // a disconnected client queues commands until Redis is back (maxRetriesPerRequest: null): say so now
+    if (this.connection.status !== 'ready') throw new Error(`redis connection is ${this.connection.status}`);
     const pong = await this.connection.ping();
     if (pong !== 'PONG') throw new Error('redis did not answer PONG');
   }
