@@ -7,7 +7,7 @@ import { inboundSms, postTwilio } from '../helpers/twilio';
 import type { PracticeView } from '../../src/practices/practices';
 
 // issue 12, points 5 (/readyz answers within 2 s) and 6 (database away: 503 unavailable, fast).
-// The same with real Redis and Postgres processes stopped is in tests/integration/faults.test.ts.
+// The same with real Redis and Postgres processes stopped is in tests/security/faults.test.ts.
 let h: Harness;
 let p: PracticeView;
 beforeAll(async () => {
