@@ -17,7 +17,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Input every route refuses the same way, before it reaches a schema or the database:
  * - a URL with malformed percent-encoding, invalid UTF-8 or a NUL (`queue=%00`): 400;
  * - a JSON body that is not UTF-8 (it would be stored with U+FFFD in place of the bytes): 400;
- * - a JSON body nested deeper than `maxJsonDepth`, or holding a NUL in a string or key: 400.
+ * - a JSON body nested deeper than `maxJsonDepth`, or holding a NUL in a string or key, or a
+ *   form body holding a NUL: 400.
  * Provider webhooks are not JSON APIs: their content is cleaned where it is parsed.
  */
 export function inputGuard(): MiddlewareHandler<AppEnv> {
@@ -42,6 +43,12 @@ export function inputGuard(): MiddlewareHandler<AppEnv> {
         }
         const problem = inspect(value, !patientContentRoutes.has(`${c.req.method} ${c.req.path}`));
         if (problem) throw new AppError('validation_failed', problem);
+      }
+    } else if (/^application\/x-www-form-urlencoded/i.test(contentType) && !c.req.path.startsWith('/webhooks/')) {
+      // the console's sign-in form: the same rule as JSON (Twilio's forms are cleaned where they are verified)
+      const text = await c.req.text();
+      for (const [key, value] of new URLSearchParams(text)) {
+        if (key.includes('\u0000') || value.includes('\u0000')) throw new AppError('validation_failed', `${key.replaceAll('\u0000', '')}: must not contain a NUL character`);
       }
     }
     await next();

@@ -89,7 +89,8 @@ export function sendgridRoutes(app: App) {
     }
     let json: unknown;
     try {
-      json = JSON.parse(payload.toString('utf8'));
+      // verified as signed; stored without NULs, which Postgres text cannot hold
+      json = stripNul(JSON.parse(payload.toString('utf8')));
     } catch {
       throw new AppError('invalid_json', 'the request body is not valid JSON');
     }
