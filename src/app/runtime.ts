@@ -37,6 +37,10 @@ export interface RuntimeOptions {
   redisPrefix?: string;
   /** relay poll interval; 0 leaves the relay to be ticked by hand (tests) */
   relayIntervalMs?: number;
+  /** how often the relay looks for rows Redis lost, and how old an enqueued row must be to count (fault tests shorten both) */
+  reconcile?: { everyMs?: number; staleAfterMs?: number };
+  /** BullMQ's job lock: a job whose worker died is handed out again after this long (default 30 s) */
+  queueLockMs?: number;
   triage?: () => TriageEngine;
   /** scales every job's retry backoff (tests use a small one) */
   backoffMs?: number;
@@ -63,7 +67,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   let throttleRedis: Redis | undefined;
   try {
     await database.migrate();
-    queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);
+    queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log, lockDurationMs: opts.queueLockMs }) : new InProcessQueue(log);
     const engine = opts.triage ?? (() => cachedEngine!);
     if (!opts.triage && opts.runWorkers) await loadTriageEngine();
     const pacer = createSendPacer({
@@ -85,13 +89,13 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     const jobOptions = Object.fromEntries(
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );
-    const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions });
+    const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions, staleAfterMs: opts.reconcile?.staleAfterMs });
     const jobDeps: JobDeps = { env, db: database.db, clock, log, relay };
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
       await scheduleSweep(database.db, clock.now());
-      if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
+      if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250, opts.reconcile?.everyMs);
     }
     // its own connection that never queues commands: while Redis is away a sign-in is counted in memory instead of waiting
     if (queue instanceof BullMqQueue) {

@@ -78,9 +78,16 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  // connect_timeout: with the server away a request fails in seconds (503, the provider retries),
-  // not after postgres.js's default 30 s, long after Twilio (15 s) has given up
-  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: connectTimeoutSeconds, connection: { application_name: 'switchboard' } });
+  // With the server away a request must fail in seconds (503, the provider retries), not after
+  // Twilio's 15 s: connect_timeout (default 30 s) and the wait before reconnecting, which
+  // postgres.js grows to 20 s (3^n/100 s per failed attempt, shared by the pool), are capped.
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: connectTimeoutSeconds,
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1),
+    connection: { application_name: 'switchboard' },
+  });
   const db = drizzle(client, { schema, casing: 'snake_case' });
   const safe = new URL(url);
   safe.password = '';
