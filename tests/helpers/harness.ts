@@ -103,7 +103,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const runtime = await createRuntime(env, {
     runWorkers: opts.runWorkers ?? true,
     clock,
-    log: createLogger({ level: 'silent' }),
+    log: opts.log ?? createLogger({ level: 'silent' }),
     redisPrefix: opts.envQueuePrefix ? undefined : `sbt-${inject('runId')}-${randomBytes(4).toString('hex')}`,
     relayIntervalMs: 0,
     backoffMs: opts.backoffMs ?? 10,
