@@ -9,7 +9,8 @@ const portalAttachmentSchema = z
   .object({
     name: z.string().trim().min(1).max(255),
     contentType: z.string().trim().min(1).max(255),
-    size: z.number().int().nonnegative(),
+    // stored in an integer column: a portal's attachment is far below 2 GiB
+    size: z.number().int().nonnegative().max(2_147_483_647, 'must be at most 2147483647 bytes'),
     url: z.url({ protocol: /^https?$/ }).max(2048).optional().openapi({ description: "a link on the practice's own portal host, fetched by Switchboard (https only)" }),
     content: z
       .base64({ error: 'must be the file as base64' })
@@ -36,7 +37,10 @@ export const portalMessageSchema = z
         portalId: z.string().trim().min(1).max(200).openapi({ example: 'pt-10442' }),
         firstName: z.string().trim().min(1).max(100).openapi({ example: 'Maria' }),
         lastName: z.string().trim().min(1).max(100).openapi({ example: 'Lopez' }),
-        dateOfBirth: z.iso.date().openapi({ description: 'YYYY-MM-DD', example: '1984-07-19' }),
+        dateOfBirth: z.iso
+          .date()
+          .refine((d) => d >= '1800-01-01' && d <= '2999-12-31', 'must be a real date of birth (from 1800)')
+          .openapi({ description: 'YYYY-MM-DD', example: '1984-07-19' }),
         phone: z.string().trim().min(3).max(40).optional().openapi({ example: '+15555550123' }),
         email: z.email().max(254).optional(),
       })

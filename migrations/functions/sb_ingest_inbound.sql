@@ -57,9 +57,11 @@ DECLARE
   v_contact jsonb;
   v_portal_id text := nullif(p_record -> 'patient' ->> 'portalId', '');
 BEGIN
+  -- a provider id is unique per practice: the same email Message-ID can reach two practices,
+  -- and each stores its own copy (never answering one with the other's ids)
   SELECT m.id, m.conversation_id, c.patient_id, m.contact_point_id INTO v_existing
     FROM messages m JOIN conversations c ON c.id = m.conversation_id
-   WHERE m.channel = p_channel AND m.provider_id = p_provider_id;
+   WHERE m.practice_id = p_practice_id AND m.channel = p_channel AND m.provider_id = p_provider_id;
   IF FOUND THEN
     RETURN QUERY SELECT v_existing.id, v_existing.conversation_id, v_existing.patient_id, v_existing.contact_point_id, true, false;
     RETURN;
@@ -191,14 +193,14 @@ BEGIN
                         from_address, to_address, subject, body, original_body, status, author_type, meta, created_at)
   VALUES (p_practice_id, v_conv, 'inbound', 'message', p_channel, p_provider_id, v_point,
           p_from, p_to, p_subject, p_body, p_original_body, 'received', 'patient', coalesce(p_meta, '{}'::jsonb), p_received_at)
-  ON CONFLICT (channel, provider_id) DO NOTHING
+  ON CONFLICT (practice_id, channel, provider_id) DO NOTHING
   RETURNING id INTO v_message;
 
   IF v_message IS NULL THEN
     -- the same provider id arrived concurrently and won
     SELECT m.id, m.conversation_id, c.patient_id, m.contact_point_id INTO v_existing
       FROM messages m JOIN conversations c ON c.id = m.conversation_id
-     WHERE m.channel = p_channel AND m.provider_id = p_provider_id;
+     WHERE m.practice_id = p_practice_id AND m.channel = p_channel AND m.provider_id = p_provider_id;
     RETURN QUERY SELECT v_existing.id, v_existing.conversation_id, v_existing.patient_id, v_existing.contact_point_id, true, false;
     RETURN;
   END IF;

@@ -70,12 +70,13 @@ export async function userGrants(
   userId: string,
   role: Principal['role'],
 ): Promise<Pick<Principal, 'userId' | 'role' | 'practiceIds' | 'queueIds'>> {
-  if (role === 'admin') return { userId, role, practiceIds: 'all', queueIds: null };
   const practices = await db
     .select({ practiceId: practiceGrants.practiceId })
     .from(practiceGrants)
     .where(eq(practiceGrants.userId, userId));
   const practiceIds = practices.map((p) => p.practiceId);
+  // an admin granted practices administers those only (made by a practice's admin); without any, every practice
+  if (role === 'admin') return { userId, role, practiceIds: practiceIds.length > 0 ? practiceIds : 'all', queueIds: null };
   if (role !== 'assistant') return { userId, role, practiceIds, queueIds: null };
   const queues = await db.select({ queueId: queueGrants.queueId }).from(queueGrants).where(eq(queueGrants.userId, userId));
   return { userId, role, practiceIds, queueIds: queues.map((q) => q.queueId) };

@@ -27,5 +27,10 @@ export function canSeeQueue(p: Principal, practiceId: string, queueId: string | 
 }
 
 export const isAdmin = (p: Principal) => p.role === 'admin';
+/** An admin of every practice (a token or user made without a practice); a scoped admin is an admin of its practices only. */
+export const isGlobalAdmin = (p: Principal) => p.role === 'admin' && p.practiceIds === 'all';
+/** Every one of these practices is the caller's (an empty list is inside only a global scope). */
+export const coversPractices = (p: Principal, practiceIds: readonly string[]) =>
+  p.practiceIds === 'all' || (practiceIds.length > 0 && practiceIds.every((id) => canSeePractice(p, id)));
 export const isManagerOf = (p: Principal, practiceId: string) =>
   p.role === 'admin' ? canSeePractice(p, practiceId) : p.role === 'manager' && canSeePractice(p, practiceId);

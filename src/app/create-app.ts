@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../platform/errors';
 import { authenticate } from '../http/auth';
+import { inputGuard } from '../http/input-guard';
 import type { AppDeps, AppEnv } from '../http/context';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
@@ -76,7 +77,8 @@ export function createApp(deps: AppDeps) {
       {
         requestId: c.get('requestId'),
         method: c.req.method,
-        path: c.req.routePath === '/*' ? c.req.path : c.req.routePath,
+        // the route's pattern: a concrete path can carry data (a 404 for /api/v1/patients/<email>)
+        path: c.req.routePath === '*' ? '/*' : c.req.routePath,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         tokenId: c.get('principal')?.tokenId ?? undefined,
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps) {
     })(c, next);
   });
   app.use('/api/v1/*', authenticate());
+  app.use('*', inputGuard());
 
   systemRoutes(app);
   sessionRoutes(app);

@@ -24,6 +24,8 @@ import { ehrWriteBackJob } from '../scheduling/ehr/write-back-job';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
+import { Redis } from 'ioredis';
+import { createLoginThrottle } from '../access/login-throttle';
 
 export interface Runtime {
   deps: AppDeps;
@@ -41,6 +43,10 @@ export interface RuntimeOptions {
   redisPrefix?: string;
   /** relay poll interval; 0 leaves the relay to be ticked by hand (tests) */
   relayIntervalMs?: number;
+  /** how often the relay looks for rows Redis lost, and how old an enqueued row must be to count (fault tests shorten both) */
+  reconcile?: { everyMs?: number; staleAfterMs?: number };
+  /** BullMQ's job lock: a job whose worker died is handed out again after this long (default 30 s) */
+  queueLockMs?: number;
   triage?: () => TriageEngine;
   /** scales every job's retry backoff (tests use a small one) */
   backoffMs?: number;
@@ -64,6 +70,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   const clock = opts.clock ?? systemClock;
   const database: DatabaseHandle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   let queue: JobQueue | undefined;
+  let throttleRedis: Redis | undefined;
   try {
     await database.migrate();
     const blobs = await createBlobStore(env);
@@ -72,7 +79,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     }
     // the data step after the schema: attachments older versions kept inline move out of Postgres
     await moveInlineAttachments(database.db, blobs, log, clock.now());
-    queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);
+    queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log, lockDurationMs: opts.queueLockMs }) : new InProcessQueue(log);
     const engine = opts.triage ?? (() => cachedEngine!);
     if (!opts.triage && opts.runWorkers) await loadTriageEngine();
     const pacer = createSendPacer({
@@ -98,16 +105,22 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     const jobOptions = Object.fromEntries(
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );
-    const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions });
+    const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions, staleAfterMs: opts.reconcile?.staleAfterMs });
     const jobDeps: JobDeps = { env, db: database.db, clock, log, relay, blobs };
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
       await scheduleSweep(database.db, clock.now());
       await scheduleRetention(database.db, clock.now());
-      if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
+      if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250, opts.reconcile?.everyMs);
     }
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, blobs, dataDir: env.DATA_DIR };
+    // its own connection that never queues commands: while Redis is away a sign-in is counted in memory instead of waiting
+    if (queue instanceof BullMqQueue) {
+      throttleRedis = new Redis(env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      throttleRedis.on('error', () => {});
+    }
+    const loginThrottle = createLoginThrottle({ redis: throttleRedis, prefix: opts.redisPrefix ?? env.QUEUE_PREFIX });
+    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, blobs, dataDir: env.DATA_DIR, loginThrottle };
     let closed = false;
     return {
       deps,
@@ -118,11 +131,13 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
         closed = true;
         await relay.stop();
         await queue!.close();
+        throttleRedis?.disconnect();
         await database.close();
         log.flush?.();
       },
     };
   } catch (err) {
+    throttleRedis?.disconnect();
     await queue?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;

@@ -1,7 +1,7 @@
 const reasons = {
   invalid: 'Wrong email or password, or the account is deactivated.',
   missing: 'Enter your email and password.',
-  locked: 'Too many failed sign-ins for this email. Try again in 15 minutes.',
+  locked: 'Too many failed sign-ins. Wait a minute, then try again.',
 };
 const code = new URLSearchParams(location.search).get('error');
 if (code) {

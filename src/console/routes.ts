@@ -29,7 +29,7 @@ export function consoleRoutes(app: App) {
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/console/:file', (c) => {
     const name = c.req.param('file');
-    const type = types[name];
+    const type = Object.hasOwn(types, name) ? types[name] : undefined;
     if (!type) return c.json(errorBody(c, 'not_found', 'no such file'), 404);
     return c.body(read(name), 200, { 'content-type': type, 'cache-control': 'no-cache' });
   });

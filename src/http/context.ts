@@ -7,6 +7,7 @@ import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import type { Principal } from '../access/principal';
 import type { BlobStore } from '../platform/blobs/blob-store';
+import type { LoginThrottle } from '../access/login-throttle';
 
 /** Everything a request may use, built once at start and handed to the app. */
 export interface AppDeps {
@@ -21,6 +22,8 @@ export interface AppDeps {
   blobs: BlobStore;
   /** where the demo keeps its local Twilio token etc.; set in embedded mode */
   dataDir: string;
+  /** failed sign-ins per address and per address+email (Redis, or memory in embedded mode) */
+  loginThrottle: LoginThrottle;
 }
 
 export interface AppEnv {

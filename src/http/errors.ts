@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { AppError, type ErrorCode } from '../platform/errors';
+import { isDatabaseUnavailable } from '../platform/db/client';
 import type { AppEnv } from './context';
 
 /** "field.path: problem; other: problem", so a caller knows which field to fix. */
@@ -45,6 +46,11 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     return c.json(errorBody(c, 'validation_failed', describeZodError(err as unknown as ZodError)), 400);
   }
   const deps = c.get('deps');
-  deps?.log.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+  if (isDatabaseUnavailable(err)) {
+    deps?.log.warn({ err, requestId: c.get('requestId'), path: c.req.routePath }, 'database unavailable');
+    c.header('Retry-After', '5');
+    return c.json(errorBody(c, 'unavailable', 'the service is briefly unavailable; try again shortly'), 503);
+  }
+  deps?.log.error({ err, requestId: c.get('requestId'), path: c.req.routePath }, 'unhandled error');
   return c.json(errorBody(c, 'internal', 'something went wrong on our side; it has been logged'), 500);
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { ChannelInputError } from '../../channels/sms/errors';
 import { verifyTwilioRequest } from '../../channels/sms/verify';
 import { AppError } from '../platform/errors';
+import { stripNul } from '../platform/text';
 import { twilioWebhookToken } from '../access/webhook-secrets';
 import type { AppEnv } from './context';
 
@@ -25,7 +26,8 @@ export async function verifiedTwilioParams(c: Context<AppEnv>): Promise<Record<s
     signature: c.req.header('x-twilio-signature'),
   });
   if (!ok) throw new AppError('invalid_signature', 'the X-Twilio-Signature header does not match this request');
-  return params;
+  // checked over what Twilio signed; stored without NULs, which Postgres text cannot hold
+  return stripNul(params);
 }
 
 /** A signed but unusable payload: 400 (Twilio does not retry 4xx), naming the field, never its value. */

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { inSaneYears, saneYearsMessage } from '../platform/time';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
 import { contactPoints, conversations, messages, patients, practiceGrants, practices, queues, users, type ConversationStatus } from '../platform/db/schema';
@@ -40,7 +41,7 @@ export const AssignSchema = z
 
 export const SnoozeSchema = z
   .object({
-    until: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }).refine(inSaneYears, saneYearsMessage),
     confirm: z.boolean().optional().openapi({ description: 'required when the conversation holds unanswered people-only work' }),
     reason: z.string().trim().max(1000).optional().openapi({ description: 'why it is snoozed without a reply; audited' }),
   })

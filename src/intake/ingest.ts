@@ -5,6 +5,7 @@ import type { Db } from '../platform/db/client';
 import { rowsOf } from '../platform/jobs/outbox';
 import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
+import { stripNul } from '../platform/text';
 import type { Principal } from '../access/principal';
 import { auditActions, type AuditAction } from '../access/audit';
 import type { BlobStore } from '../platform/blobs/blob-store';
@@ -107,7 +108,7 @@ export const IngestRecordSchema = z.strictObject({
     z.strictObject({
       name: z.string().nullable(),
       contentType: z.string(),
-      size: z.number().int().nonnegative().nullable(),
+      size: z.number().int().nonnegative().max(2_147_483_647).nullable(),
       kind: z.enum(['attachment', 'recording']),
       url: z.string().nullable(),
       blobKey: z.string().nullable(),
@@ -149,7 +150,8 @@ export type IngestRecord = z.infer<typeof IngestRecordSchema>;
 export function ingestRecord(message: InboundMessage, opts: IngestOptions): IngestRecord {
   const threading = message.threading;
   const refs = [threading?.inReplyTo, ...[...(threading?.references ?? [])].reverse()].filter((r): r is string => Boolean(r));
-  return IngestRecordSchema.parse({
+  // the one door every inbound message passes: Postgres text and jsonb cannot hold a NUL
+  return IngestRecordSchema.parse(stripNul({
     practiceId: opts.practiceId,
     contactKind: message.from.kind,
     contactValue: message.from.value,
@@ -193,7 +195,7 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
           requestId: opts.requestId ?? null,
         }
       : null,
-  });
+  }));
 }
 
 /**

@@ -109,15 +109,20 @@ export const AddContactPointSchema = z
   .object({ kind: z.enum(['phone', 'email']), value: z.string().trim().min(3).max(254) })
   .openapi('AddContactPoint');
 
-export const SetConsentSchema = z
-  .object({
-    contactPointId: z.uuid(),
+const consentFields = {
     purpose: z.enum(['sms', 'email', 'voice']),
     state: z.enum(['granted', 'revoked']),
     detail: z.string().trim().min(3).max(500).optional().openapi({ description: 'how the patient said so (required to grant: e.g. "asked at the front desk on 3/2")' }),
-  })
-  .refine((v) => v.state === 'revoked' || v.detail, { message: 'detail: say how the patient gave consent', path: ['detail'] })
-  .openapi('SetConsent');
+};
+const grantSaysHow = (v: { state: string; detail?: string }) => v.state === 'revoked' || Boolean(v.detail);
+export const SetConsentSchema = z
+  .object({ contactPointId: z.uuid(), ...consentFields })
+  .refine(grantSaysHow, { message: 'detail: say how the patient gave consent', path: ['detail'] });
+/** The body of POST /patients/{id}/contact-points/{contactPointId}/consent (the contact is in the path). */
+export const SetContactConsentSchema = z
+  .object(consentFields)
+  .refine(grantSaysHow, { message: 'detail: say how the patient gave consent', path: ['detail'] })
+  .openapi('SetContactConsent');
 
 // ---- who may see a patient --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import {
   PatientSchema,
   PatientSummarySchema,
   SearchPatientsQuery,
-  SetConsentSchema,
+  SetContactConsentSchema,
   UpdatePatientSchema,
   addContactPoint,
   getPatient,
@@ -21,6 +21,8 @@ import { exportPatient } from './patient-export';
 import { ErasePatientSchema, ErasureSchema, erasePatient } from './patient-erase';
 
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+
+const ContactPointParams = IdParam.extend({ contactPointId: z.uuid().openapi({ param: { name: 'contactPointId', in: 'path' } }) });
 
 export function patientRoutes(app: App) {
   app.openapi(
@@ -93,7 +95,7 @@ export function patientRoutes(app: App) {
       tags: ['patients'],
       summary: 'Remove a contact (one that opted out stays on record)',
       security: bearer,
-      request: { params: IdParam.extend({ contactPointId: z.uuid().openapi({ param: { name: 'contactPointId', in: 'path' } }) }) },
+      request: { params: ContactPointParams },
       responses: { 200: json(PatientSchema, 'The record'), 401: errors[401], 404: errors[404], 409: errors[409] },
     }),
     async (c) => {
@@ -106,17 +108,18 @@ export function patientRoutes(app: App) {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/api/v1/patients/{id}/consent',
+      path: '/api/v1/patients/{id}/contact-points/{contactPointId}/consent',
       tags: ['patients'],
-      summary: 'Record consent for a contact and purpose (sms, email, voice) in the ledger',
+      summary: 'Record consent for one contact and purpose (sms, email, voice) in the ledger',
       description: 'Revoking takes effect at once. Granting needs `detail`: how the patient said so. Texts a patient stopped with STOP are best restarted by the patient texting START.',
       security: bearer,
-      request: { params: IdParam, ...body(SetConsentSchema) },
+      request: { params: ContactPointParams, ...body(SetContactConsentSchema) },
       responses: { 200: json(PatientSchema, 'The record'), 400: errors[400], 401: errors[401], 404: errors[404], 409: errors[409] },
     }),
     async (c) => {
       const deps = c.get('deps');
-      return c.json(await setConsent(deps.db, requireStaff(c), c.req.valid('param').id, c.req.valid('json'), deps.clock.now(), c.get('requestId')), 200);
+      const { id, contactPointId } = c.req.valid('param');
+      return c.json(await setConsent(deps.db, requireStaff(c), id, { ...c.req.valid('json'), contactPointId }, deps.clock.now(), c.get('requestId')), 200);
     },
   );
 

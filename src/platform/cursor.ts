@@ -1,6 +1,7 @@
 import { and, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { AppError } from './errors';
+import { inSaneYears } from './time';
 
 /** A keyset page cursor: the sort time and id of the last row shown, opaque to callers. */
 export interface Cursor {
@@ -14,7 +15,7 @@ export function decodeCursor(s: string): Cursor {
   try {
     const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(at);
-    if (typeof at !== 'string' || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    if (typeof at !== 'string' || !inSaneYears(date) || typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error();
     return { at: date, id };
   } catch {
     throw new AppError('validation_failed', 'cursor: not a cursor this API gave out');

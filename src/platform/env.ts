@@ -76,6 +76,10 @@ const envSchema = z
     EHR_SECRET_KEY: optional(
       z.string().refine((v) => decodeSecretKey(v) !== null, 'must be 32 bytes as base64 or 64 hex digits (make one with: openssl rand -base64 32)'),
     ),
+    /** let portal webhooks post to loopback and private addresses (a portal on the same network); off by default */
+    PORTAL_WEBHOOK_ALLOW_PRIVATE: optional(z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' })).transform((v) => v === 'true' || v === '1'),
+    /** proxies in front that append to X-Forwarded-For: the client's address for per-address limits is that many from the right */
+    TRUSTED_PROXY_HOPS: optional(z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0 or more').max(10, 'must be at most 10')).transform((v) => v ?? 0),
     /** per sending number, messages per second (a US long code takes about 1/s) */
     SMS_RATE_PER_SECOND: optional(z.coerce.number({ error: 'must be a number' }).positive('must be above 0').max(1000, 'must be at most 1000')).transform((v) => v ?? 1),
   })

@@ -139,3 +139,16 @@ export function addBusinessMinutes(start: Date, minutes: number, hours: Business
   }
   return new Date(start.getTime() + minutes * 60_000);
 }
+
+/**
+ * Years a date or instant from outside may have: Postgres has no year 0 (a query with one
+ * fails), and JavaScript dates reach the year 275760. Anything outside is refused as input.
+ */
+export const saneYears = { min: 1800, max: 2999 } as const;
+export const saneYearsMessage = `must be between the years ${saneYears.min} and ${saneYears.max}`;
+export function inSaneYears(value: string | Date): boolean {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return false;
+  const y = d.getUTCFullYear();
+  return y >= saneYears.min && y <= saneYears.max;
+}

@@ -4,9 +4,9 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Database, Db } from '../platform/db/client';
 import { conversations, practiceAddresses, practices, queues, routingRuleSets } from '../platform/db/schema';
 import type { PracticeSettings } from '../platform/db/practice-settings';
-import { canSeePractice, isAdmin, type Principal } from '../access/principal';
+import { canSeePractice, isAdmin, isGlobalAdmin, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
-import { isValidTimeZone } from '../platform/time';
+import { inSaneYears, isValidTimeZone, saneYearsMessage } from '../platform/time';
 import { audit } from '../access/audit';
 import { defaultRuleSet } from '../../triage/routing/index';
 
@@ -22,7 +22,7 @@ export const BusinessHoursSchema = z
       .object({ mon: dayHours, tue: dayHours, wed: dayHours, thu: dayHours, fri: dayHours, sat: dayHours, sun: dayHours })
       .partial()
       .strict(),
-    closedDates: z.array(z.iso.date()).max(366).default([]),
+    closedDates: z.array(z.iso.date().refine(inSaneYears, saneYearsMessage)).max(366).default([]),
   })
   .openapi('BusinessHours', {
     example: { weekly: { mon: [{ open: '08:00', close: '17:00' }] }, closedDates: ['2026-12-25'] },
@@ -227,6 +227,8 @@ export async function createPractice(
   requestId: string | null = null,
 ): Promise<PracticeView> {
   if (who !== 'system' && !isAdmin(who)) throw forbidden('only admins manage practices');
+  // a new practice is outside every scope but the global one
+  if (who !== 'system' && !isGlobalAdmin(who)) throw forbidden('only an admin of every practice adds practices');
   const data = CreatePracticeSchema.parse(input);
   return db.transaction(async (tx) => {
     if (await findPractice(tx, data.slug)) throw new AppError('conflict', `a practice with slug "${data.slug}" exists`);

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { inSaneYears, saneYearsMessage } from '../platform/time';
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { conversations, messages, patients, practices } from '../platform/db/schema';
@@ -12,8 +13,8 @@ export const SimulateSchema = z
   .object({
     practiceId: z.uuid(),
     rules: z.array(RuleSchema).max(200).openapi({ description: 'the draft rule set' }),
-    from: z.iso.datetime({ offset: true }),
-    to: z.iso.datetime({ offset: true }),
+    from: z.iso.datetime({ offset: true }).refine(inSaneYears, saneYearsMessage),
+    to: z.iso.datetime({ offset: true }).refine(inSaneYears, saneYearsMessage),
     limit: z.number().int().min(1).max(5000).default(2000),
   })
   .refine((v) => v.from < v.to, { message: 'from must be before to', path: ['from'] })

@@ -4,6 +4,7 @@ import type { AppointmentStatus } from '../platform/db/schema';
 import type { Principal } from '../access/principal';
 import { zonedTime } from '../platform/time';
 import { AppError } from '../platform/errors';
+import { errorSummary } from '../platform/logger';
 import { saveAppointment } from './appointments';
 import { AppointmentPatientInput, type AppointmentOutcome, type AppointmentRecord, type AppointmentSource } from './appointment-schemas';
 import { FhirClient, FhirError, referenceId, type FhirAppointment, type FhirBundle, type FhirCodeable, type FhirPatient, type FhirReference } from './ehr/fhir-client';
@@ -109,7 +110,8 @@ async function saveRow(db: Database, item: Candidate & { record: AppointmentReco
 export function reasonOf(err: unknown): string {
   if (err instanceof AppError) return err.message;
   if ((err as { name?: string }).name === 'ZodError') return describeIssues((err as z.ZodError).issues, {});
-  return `could not be saved: ${(err as Error).message ?? String(err)}`;
+  // class and code only: a failed query's message quotes the row's values (names, dates of birth)
+  return `could not be saved (${errorSummary(err)})`;
 }
 
 function describeIssues(issues: z.core.$ZodIssue[], names: Record<string, string>): string {
@@ -291,7 +293,7 @@ function csvRecord(get: (c: CsvColumn) => string | undefined, timeZone: string):
   const smsConsent = parseConsent(get('sms_consent') ?? '');
   if (smsConsent === null) problems.push('sms_consent: must be yes or no');
   const statusRaw = (get('status') ?? '').trim().toLowerCase();
-  const status = statusRaw === '' ? undefined : statusWords[statusRaw];
+  const status = statusRaw === '' || !Object.hasOwn(statusWords, statusRaw) ? undefined : statusWords[statusRaw];
   if (statusRaw !== '' && !status) problems.push(`status: must be one of booked, confirmed, cancelled, checked_in, no_show`);
   const optional = (c: CsvColumn) => {
     const v = get(c);
@@ -404,7 +406,7 @@ export const patientParticipants = (a: FhirAppointment) =>
 function fhirRecord(a: FhirAppointment, findPatient: (ref: string) => FhirPatient | undefined, unreadable: Map<string, string>): { record: AppointmentRecord } | { reason: string } {
   const externalId = a.identifier?.find((i) => i.value)?.value ?? a.id;
   if (!externalId) return { reason: 'the Appointment has neither an identifier nor an id' };
-  const status = a.status ? fhirStatus[a.status] : undefined;
+  const status = a.status && Object.hasOwn(fhirStatus, a.status) ? fhirStatus[a.status] : undefined;
   if (!status) return { reason: `status "${a.status ?? ''}" is not one we import (booked, arrived, fulfilled, noshow, cancelled)` };
   const start = a.start ? new Date(a.start) : null;
   if (!start || Number.isNaN(start.getTime()) || !/(Z|[+-]\d{2}:\d{2})$/.test(a.start!)) return { reason: 'start: missing or not an instant with an offset' };

@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { inSaneYears, saneYearsMessage } from '../platform/time';
 import { z } from '@hono/zod-openapi';
 import type { Database } from '../platform/db/client';
 import { appointments, messages, practices, reminders } from '../platform/db/schema';
@@ -9,7 +10,9 @@ import { audit } from '../access/audit';
 const instant = (field: string) =>
   z
     .string()
-    .refine((s) => !Number.isNaN(Date.parse(s)), { message: `${field} must be an ISO 8601 date or date-time` })
+    .max(40)
+    .refine((s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), { message: `${field} must be an ISO 8601 date or date-time` })
+    .refine(inSaneYears, `${field} ${saneYearsMessage}`)
     .optional();
 
 export const AppointmentMetricsQuery = z.object({

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { AppointmentStatus } from '../platform/db/schema';
 import { normalisePhone } from '../../channels/sms/phone';
+import { inSaneYears, saneYearsMessage } from '../platform/time';
 
 /** The appointments API's shapes: what it takes and what it answers (the OpenAPI document is made from these). */
 
@@ -33,7 +34,7 @@ export const AppointmentPatientInput = z
       .transform((e) => e.toLowerCase())
       .nullable()
       .optional(),
-    dateOfBirth: z.iso.date({ error: 'must be a date YYYY-MM-DD' }).nullable().optional(),
+    dateOfBirth: z.iso.date({ error: 'must be a date YYYY-MM-DD' }).refine(inSaneYears, saneYearsMessage).nullable().optional(),
     language: z.enum(['en', 'es'], { error: 'must be en or es' }).optional(),
     smsConsent: z
       .boolean()
@@ -46,6 +47,7 @@ const appointmentFields = {
   externalId: z.string().trim().min(1, 'is required').max(200).openapi({ description: "The practice's own id for the appointment; the same id again updates it" }),
   startsAt: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset, e.g. 2026-12-03T15:00:00-05:00' })
+    .refine(inSaneYears, saneYearsMessage)
     .openapi({ example: '2026-12-03T15:00:00-05:00' }),
   durationMinutes: z.number({ error: 'must be a number of minutes' }).int().min(1).max(24 * 60),
   type: z.string().trim().max(200).nullable().optional(),
@@ -76,8 +78,8 @@ export const UpdateAppointmentSchema = z
 
 export const ListAppointmentsQuery = z.object({
   practiceId: z.uuid({ error: 'must be the id (uuid) of a practice' }).optional(),
-  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({ description: 'starts at or after (date-time with offset, or a date: midnight UTC)' }),
-  to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional().openapi({ description: 'starts before' }),
+  from: z.iso.datetime({ offset: true }).or(z.iso.date()).refine(inSaneYears, saneYearsMessage).optional().openapi({ description: 'starts at or after (date-time with offset, or a date: midnight UTC)' }),
+  to: z.iso.datetime({ offset: true }).or(z.iso.date()).refine(inSaneYears, saneYearsMessage).optional().openapi({ description: 'starts before' }),
   status: z.enum(appointmentStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),

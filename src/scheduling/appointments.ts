@@ -19,6 +19,7 @@ import { recordConsent } from '../outreach/consent';
 import { findPractice } from '../practices/practices';
 import { cancelReminders, planReminders } from './reminders/reminders';
 import { queueEhrWriteBack } from './ehr/write-back-queue';
+import { isPatientInReach, patientInReach } from './minimum-necessary';
 import {
   CreateAppointmentSchema,
   ListAppointmentsQuery,
@@ -33,8 +34,9 @@ import {
 /*
  * Who may do what: managers and admins of the practice create, update, reschedule and cancel
  * appointments (they own the schedule and its imports); assistants of the practice may read
- * them (list and detail, to answer patients), but not change them. A practice the caller
- * cannot see answers 404, as if it did not exist.
+ * them (list and detail, to answer patients), but not change them. An assistant limited to
+ * queues sees only the appointments of the patients of its conversations (minimum necessary).
+ * A practice or appointment the caller cannot see answers 404, as if it did not exist.
  */
 
 type AppointmentRow = typeof appointments.$inferSelect;
@@ -488,6 +490,7 @@ async function appointmentFor(tx: Db, who: Principal, id: string, write: boolean
   const query = tx.select().from(appointments).where(eq(appointments.id, id));
   const [row] = write ? await query.for('update') : await query;
   if (!row || !canSeePractice(who, row.practiceId)) throw notFound('appointment');
+  if (!(await isPatientInReach(tx, who, row.patientId))) throw notFound('appointment');
   if (write && !isManagerOf(who, row.practiceId)) throw forbidden('only managers and admins of the practice change appointments');
   return row;
 }
@@ -550,6 +553,7 @@ export async function listAppointments(db: Database, who: Principal, query: z.in
     q.from ? gte(appointments.startsAt, new Date(q.from)) : undefined,
     q.to ? lt(appointments.startsAt, new Date(q.to)) : undefined,
     q.status ? eq(appointments.status, q.status) : undefined,
+    patientInReach(db, who, appointments.patientId),
   ];
   where.push(afterCursor(q.cursor, appointments.startsAt, appointments.id, 'asc'));
   return db.transaction(async (tx) => {

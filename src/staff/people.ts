@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import type { Database } from '../platform/db/client';
+import type { Database, Db } from '../platform/db/client';
 import { apiTokens, practiceGrants, queueGrants, queues, sessions, users, type Role, type TokenRole } from '../platform/db/schema';
-import { canSeePractice, isAdmin, type Principal } from '../access/principal';
+import { canSeePractice, coversPractices, isAdmin, isGlobalAdmin, type Principal } from '../access/principal';
 import { generatePassword, hashPassword, hashToken, randomToken } from '../access/secrets';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { audit } from '../access/audit';
@@ -51,6 +51,10 @@ export async function addUser(
   const data = AddUserSchema.parse(input);
   if (data.role !== 'admin' && data.practices.length === 0) {
     throw new AppError('validation_failed', 'practices: a manager or assistant needs at least one practice');
+  }
+  // an admin of some practices grants only what it holds: an admin without practices would administer every one
+  if (who !== 'system' && !isGlobalAdmin(who) && data.practices.length === 0) {
+    throw forbidden('an admin of some practices adds people to those practices only: name them in practices');
   }
   const password = data.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
@@ -122,6 +126,7 @@ export async function deactivateUser(db: Database, who: Principal, userId: strin
   if (!isAdmin(who)) throw forbidden('only admins deactivate users');
   if (userId === who.userId) throw new AppError('conflict', 'you cannot deactivate yourself');
   return db.transaction(async (tx) => {
+    await assertAdministers(tx, who, userId);
     const [u] = await tx
       .update(users)
       .set({ active: false, deactivatedAt: new Date(), presence: 'offline', updatedAt: new Date() })
@@ -132,6 +137,20 @@ export async function deactivateUser(db: Database, who: Principal, userId: strin
     await audit(tx, who, requestId, { action: 'user.deactivate', subjectType: 'user', subjectId: userId });
     return { ...toView(u) };
   });
+}
+
+/**
+ * A scoped admin acts on people of its practices only: a user it cannot see at all is not
+ * found; one who also works for another practice (or administers every practice) is refused.
+ */
+async function assertAdministers(tx: Db, who: Principal, userId: string) {
+  if (isGlobalAdmin(who)) return;
+  const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
+  const grants = (await tx.select({ practiceId: practiceGrants.practiceId }).from(practiceGrants).where(eq(practiceGrants.userId, userId))).map(
+    (g) => g.practiceId,
+  );
+  if (!target || !grants.some((p) => canSeePractice(who, p))) throw notFound('user');
+  if (!coversPractices(who, grants)) throw forbidden('this user also works for practices you do not administer');
 }
 
 export async function setPassword(db: Database, email: string, password?: string) {
@@ -179,6 +198,9 @@ export async function createToken(
   if (data.role !== 'admin' && !data.practice) {
     throw new AppError('validation_failed', `practice: a ${data.role} token needs a practice`);
   }
+  if (who !== 'system' && !isGlobalAdmin(who) && !data.practice) {
+    throw forbidden('an admin of some practices makes tokens for those practices only: name the practice');
+  }
   return db.transaction(async (tx) => {
     let practiceId: string | null = null;
     if (data.practice) {
@@ -217,12 +239,15 @@ function tokenView(t: typeof apiTokens.$inferSelect): z.infer<typeof TokenSchema
 export async function listTokens(db: Database, who: Principal) {
   if (!isAdmin(who)) throw forbidden('only admins list tokens');
   const rows = await db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt));
-  return rows.filter((t) => t.practiceId === null || canSeePractice(who, t.practiceId)).map(tokenView);
+  // a token without a practice reaches every practice: only a global admin sees those
+  return rows.filter((t) => (t.practiceId === null ? isGlobalAdmin(who) : canSeePractice(who, t.practiceId))).map(tokenView);
 }
 
 export async function revokeToken(db: Database, who: Principal, tokenId: string, requestId: string | null) {
   if (!isAdmin(who)) throw forbidden('only admins revoke tokens');
   return db.transaction(async (tx) => {
+    const [current] = await tx.select({ practiceId: apiTokens.practiceId }).from(apiTokens).where(eq(apiTokens.id, tokenId));
+    if (!current || (current.practiceId === null ? !isGlobalAdmin(who) : !canSeePractice(who, current.practiceId))) throw notFound('token');
     const [row] = await tx
       .update(apiTokens)
       .set({ revokedAt: new Date() })

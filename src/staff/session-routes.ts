@@ -9,29 +9,20 @@ import { sessionCookie, sessionTtlMs } from '../access/authenticate';
 import { users } from '../platform/db/schema';
 import { AppError } from '../platform/errors';
 import { login, logout } from './sessions';
+import { clientAddress } from '../http/client-address';
 
 const LoginSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) }).openapi('Login');
 
-/** Failed sign-ins per email in a window: slows guessing without locking anyone out for long. */
-const failures = new Map<string, { count: number; since: number }>();
-const maxFailures = 10;
-const failureWindowMs = 15 * 60_000;
-
-function tooManyFailures(email: string, now: number): boolean {
-  const f = failures.get(email);
-  if (!f || now - f.since > failureWindowMs) return false;
-  return f.count >= maxFailures;
-}
-function recordFailure(email: string, now: number) {
-  const f = failures.get(email);
-  if (!f || now - f.since > failureWindowMs) failures.set(email, { count: 1, since: now });
-  else f.count++;
-}
-
-/** Sign-in posts must come from our own pages (login CSRF). */
+/**
+ * Sign-in posts must come from our own pages (login CSRF). `Origin: null` is what a sandboxed
+ * frame or a redirect chain sends: refused. A post without Origin is not from a browser
+ * (browsers send it on every POST), so it carries no one's cookies to abuse.
+ */
 function assertSameOrigin(c: Context<AppEnv>) {
+  if (c.req.header('sec-fetch-site') === 'cross-site') throw new AppError('forbidden', 'sign-in from another site is refused');
   const origin = c.req.header('origin');
-  if (!origin || origin === 'null') return;
+  if (origin === undefined) return;
+  if (origin === 'null') throw new AppError('forbidden', 'sign-in from an opaque origin (Origin: null) is refused');
   const own = new URL(c.req.url).origin;
   const publicOrigin = new URL(c.get('deps').env.PUBLIC_BASE_URL).origin;
   if (origin !== own && origin !== publicOrigin) throw new AppError('forbidden', 'sign-in from another site is refused');
@@ -54,18 +45,21 @@ export function sessionRoutes(app: App) {
       throw new AppError('validation_failed', 'email and password are required');
     }
     const email = parsed.data.email.toLowerCase();
-    const now = deps.clock.now().getTime();
-    if (tooManyFailures(email, now)) {
+    const address = clientAddress(c);
+    const waitMs = await deps.loginThrottle.check(address, email);
+    if (waitMs !== null) {
+      const seconds = Math.ceil(waitMs / 1000);
+      c.header('Retry-After', String(seconds));
       if (isForm) return c.redirect('/login?error=locked', 303);
-      throw new AppError('rate_limited', 'too many failed sign-ins for this email; try again in 15 minutes');
+      throw new AppError('rate_limited', `too many failed sign-ins from this address; try again in ${seconds} s`);
     }
     const result = await login(deps.db, email, parsed.data.password, deps.clock.now());
     if (!result) {
-      recordFailure(email, now);
+      await deps.loginThrottle.failed(address, email);
       if (isForm) return c.redirect('/login?error=invalid', 303);
       throw new AppError('unauthorized', 'wrong email or password, or the account is deactivated');
     }
-    failures.delete(email);
+    await deps.loginThrottle.succeeded(address, email);
     setCookie(c, sessionCookie, result.cookie, {
       httpOnly: true,
       sameSite: 'Strict',

@@ -64,6 +64,8 @@ export interface HarnessOptions extends Partial<RuntimeOptions> {
   pglite?: boolean;
   env?: Record<string, string>;
   triage?: () => TriageEngine;
+  /** BullMQ keys under the prefix the environment gives (QUEUE_PREFIX, or derived from the database), not a random test one */
+  envQueuePrefix?: boolean;
 }
 
 /** A stand-in engine for tests that are not about triage: deterministic, labels by keyword. */
@@ -101,8 +103,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const runtime = await createRuntime(env, {
     runWorkers: opts.runWorkers ?? true,
     clock,
-    log: createLogger({ level: 'silent' }),
-    redisPrefix: `sbt-${inject('runId')}-${randomBytes(4).toString('hex')}`,
+    log: opts.log ?? createLogger({ level: 'silent' }),
+    redisPrefix: opts.envQueuePrefix ? undefined : `sbt-${inject('runId')}-${randomBytes(4).toString('hex')}`,
     relayIntervalMs: 0,
     backoffMs: opts.backoffMs ?? 10,
     triage: opts.triage ?? (() => keywordTriage),

@@ -12,7 +12,8 @@ import type { PracticeView } from '../../src/practices/practices';
 // a real P-256 key pair, as SendGrid's signed Event Webhook uses
 const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const publicKeyBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-const signed = (payload: string, timestamp = String(Math.floor(Date.now() / 1000))) => ({
+// signed now by the app's clock: a post signed more than 10 minutes away is refused as a replay
+const signed = (payload: string, timestamp = String(Math.floor(h.clock.now().getTime() / 1000))) => ({
   [SENDGRID_SIGNATURE_HEADER]: sign('sha256', Buffer.from(timestamp + payload, 'utf8'), privateKey).toString('base64'),
   [SENDGRID_TIMESTAMP_HEADER]: timestamp,
 });

@@ -127,11 +127,11 @@ describe('a patient record', () => {
     await db().insert(appointments).values({ practiceId: p.id, patientId: patient.id, externalId: `ap-${patient.id}`, startsAt: new Date('2026-02-01T15:00:00Z'), durationMinutes: 20 });
     await db().insert(refillRequests).values({ practiceId: p.id, patientId: patient.id, conversationId: conversation.id, messageId: message.id, medication: 'lisinopril' });
     const [cp] = await db().select().from(contactPoints).where(eq(contactPoints.patientId, patient.id));
-    const revoke = await h.request('POST', `/api/v1/patients/${patient.id}/consent`, { body: { contactPointId: cp!.id, purpose: 'sms', state: 'revoked' } });
+    const revoke = await h.request('POST', `/api/v1/patients/${patient.id}/contact-points/${cp!.id}/consent`, { body: { purpose: 'sms', state: 'revoked' } });
     expect(revoke.status).toBe(200);
-    const grantNoDetail = await h.request('POST', `/api/v1/patients/${patient.id}/consent`, { body: { contactPointId: cp!.id, purpose: 'voice', state: 'granted' } });
+    const grantNoDetail = await h.request('POST', `/api/v1/patients/${patient.id}/contact-points/${cp!.id}/consent`, { body: { purpose: 'voice', state: 'granted' } });
     expect(grantNoDetail.status).toBe(400);
-    await h.request('POST', `/api/v1/patients/${patient.id}/consent`, { body: { contactPointId: cp!.id, purpose: 'voice', state: 'granted', detail: 'said yes on the phone' } });
+    await h.request('POST', `/api/v1/patients/${patient.id}/contact-points/${cp!.id}/consent`, { body: { purpose: 'voice', state: 'granted', detail: 'said yes on the phone' } });
     const res = await h.request('GET', `/api/v1/patients/${patient.id}`);
     expect(res.status).toBe(200);
     const record = (await res.json()) as Record<string, unknown> & { contactPoints: { consent: unknown; consentHistory: unknown[] }[] };

@@ -39,7 +39,8 @@ let tokenB: string;
 
 beforeAll(async () => {
   server.listen({ onUnhandledRequest: 'bypass' });
-  h = await startHarness();
+  // live: simulate mode posts nothing; the portal here is msw's (reached through the global fetch)
+  h = await startHarness({ env: { SEND_MODE: 'live', PORTAL_WEBHOOK_ALLOW_PRIVATE: 'true' } });
   a = await makePractice(h.runtime.deps.db, 'replies-a');
   b = await makePractice(h.runtime.deps.db, 'replies-b');
   await h.request('PATCH', `/api/v1/practices/${a.id}`, { body: { portalWebhook: { url: HOOK, secret: SECRET } } });
@@ -167,7 +168,7 @@ describe('portal replies', () => {
 
 describe.each(availableQueues().filter((q) => q === 'bullmq'))('portal replies on %s', (queue) => {
   it('retry a portal that fails twice through the BullMQ send queue, then deliver once', async () => {
-    const hb = await startHarness({ queue });
+    const hb = await startHarness({ queue, env: { SEND_MODE: 'live', PORTAL_WEBHOOK_ALLOW_PRIVATE: 'true' } });
     try {
       const practice = await makePractice(hb.runtime.deps.db, 'replies-bullmq');
       await hb.request('PATCH', `/api/v1/practices/${practice.id}`, { body: { portalWebhook: { url: HOOK, secret: SECRET } } });

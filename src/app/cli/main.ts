@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../../platform/db/client';
 import { EnvError, parseEnv, type Env } from '../../platform/env';
 import { AppError } from '../../platform/errors';
 import { systemClock } from '../../platform/clock';
+import { errorSummary } from '../../platform/logger';
 
 // Commands load what they need when they run, so `triage` starts without the database
 // and the services (the CLI answers its first line fast).
@@ -224,7 +225,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
       return 2;
     }
-    io.stderr.write(`failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    // class and code only: an unexpected error (a failed query) can quote patient data
+    io.stderr.write(`failed: ${errorSummary(err)}\n`);
     return 1;
   }
 }

@@ -9,11 +9,15 @@ import {
 } from '../../../channels/email/events';
 import type { InboundMessage } from '../../../channels/types';
 import { AppError } from '../../platform/errors';
+import { stripNul } from '../../platform/text';
 import { applySendGridEvents, EMAIL_MAX_ATTACHMENT_BYTES, practiceForEmail, storeInboundEmail } from './email-inbound';
 import { basicAuthMatches, sendgridInboundCredentials } from '../../access/sendgrid-credentials';
 import { holdUnrouted } from '../unrouted';
 import type { App, AppEnv } from '../../http/context';
 import { errorBody } from '../../http/errors';
+
+/** How far an event post's signed timestamp may be from our clock (replays, clock skew). */
+export const SENDGRID_EVENT_TOLERANCE_SECONDS = 600;
 
 const inputStatus = { attachment_too_large: 413, missing_sender: 400, missing_recipient: 400, malformed_payload: 400 } as const;
 
@@ -39,12 +43,13 @@ export function sendgridRoutes(app: App) {
     try {
       // raw bytes: Request.formData() would decode every field as UTF-8 and damage other charsets
       const body = new Uint8Array(await c.req.arrayBuffer());
-      email = await parseSendGridInbound({ body, contentType }, receivedAt, { maxAttachmentBytes: EMAIL_MAX_ATTACHMENT_BYTES });
+      // a NUL anywhere (body, subject, a name, a header) would fail the insert: stored without it, never refused
+      email = stripNul(await parseSendGridInbound({ body, contentType }, receivedAt, { maxAttachmentBytes: EMAIL_MAX_ATTACHMENT_BYTES }));
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof ChannelInputError) return c.json(errorBody(c, err.code, err.message), inputStatus[err.code]);
       // the parser is pure: what it cannot read now it will never read, so a retry cannot help
-      log.warn({ requestId: c.get('requestId'), err: (err as Error).name }, 'sendgrid inbound: unreadable email');
+      log.warn({ requestId: c.get('requestId'), err }, 'sendgrid inbound: unreadable email');
       return c.json(errorBody(c, 'malformed_payload', 'the email could not be read as a SendGrid Inbound Parse post'), 400);
     }
 
@@ -68,7 +73,7 @@ export function sendgridRoutes(app: App) {
   });
 
   app.post('/webhooks/sendgrid/events', async (c) => {
-    const { env, db } = c.get('deps');
+    const { env, db, clock } = c.get('deps');
     const publicKey = env.SENDGRID_EVENT_PUBLIC_KEY;
     if (!publicKey) {
       throw new AppError('invalid_signature', 'SENDGRID_EVENT_PUBLIC_KEY is not set, so no event webhook can be verified; all are refused');
@@ -79,11 +84,17 @@ export function sendgridRoutes(app: App) {
       payload,
       signature: c.req.header(SENDGRID_SIGNATURE_HEADER),
       timestamp: c.req.header(SENDGRID_TIMESTAMP_HEADER),
+      // a signed batch replayed later (a year-old one was applied) is refused; SendGrid signs each post as it sends it
+      now: clock.now(),
+      toleranceSeconds: SENDGRID_EVENT_TOLERANCE_SECONDS,
     });
-    if (!verified) throw new AppError('invalid_signature', `the ${SENDGRID_SIGNATURE_HEADER} signature does not match the body`);
+    if (!verified) {
+      throw new AppError('invalid_signature', `the ${SENDGRID_SIGNATURE_HEADER} signature does not match the body, or its timestamp is more than ${SENDGRID_EVENT_TOLERANCE_SECONDS / 60} minutes away`);
+    }
     let json: unknown;
     try {
-      json = JSON.parse(payload.toString('utf8'));
+      // verified as signed; stored without NULs, which Postgres text cannot hold
+      json = stripNul(JSON.parse(payload.toString('utf8')));
     } catch {
       throw new AppError('invalid_json', 'the request body is not valid JSON');
     }

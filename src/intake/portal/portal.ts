@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { inSaneYears, saneYearsMessage } from '../../platform/time';
 import { and, asc, eq, gt, inArray, ne } from 'drizzle-orm';
 import type { Database, Db } from '../../platform/db/client';
 import { contactPoints, conversations, messageAttachments, messages, practices } from '../../platform/db/schema';
@@ -77,6 +78,7 @@ export async function receivePortalMessage(
 export const ListPortalRepliesQuery = z.object({
   since: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-11-20T10:00:00Z' })
+    .refine(inSaneYears, saneYearsMessage)
     .optional()
     .openapi({ description: 'only replies made after this time' }),
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),

@@ -9,7 +9,7 @@ export function createDeliverers(env: Env, overrides: Partial<Deliverers> = {}):
   return {
     sms: smsDeliverer(env),
     email: emailDeliverer(env),
-    portal: portalDeliverer(),
+    portal: portalDeliverer(env),
     voice: voiceDeliverer(env),
     ...overrides,
   };

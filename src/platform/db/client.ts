@@ -25,6 +25,36 @@ export interface DatabaseHandle {
 
 export const migrationsFolder = fromRoot('migrations');
 
+export const connectTimeoutSeconds = 3;
+
+/**
+ * The database is away, restarting or refusing for now: the request can succeed later. Such
+ * a failure is answered 503 `unavailable` (providers retry), never 500. drizzle wraps the
+ * driver's error, so the cause chain is searched.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; errno?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (unavailableCodes.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+  }
+  return false;
+}
+const unavailableCodes = new Set([
+  // postgres.js
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  // the socket
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
 export class DatabaseBusyError extends Error {
   constructor(dataDir: string, pid: number) {
     super(
@@ -48,7 +78,16 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'switchboard' } });
+  // With the server away a request must fail in seconds (503, the provider retries), not after
+  // Twilio's 15 s: connect_timeout (default 30 s) and the wait before reconnecting, which
+  // postgres.js grows to 20 s (3^n/100 s per failed attempt, shared by the pool), are capped.
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: connectTimeoutSeconds,
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1),
+    connection: { application_name: 'switchboard' },
+  });
   const db = drizzle(client, { schema, casing: 'snake_case' });
   const safe = new URL(url);
   safe.password = '';

@@ -348,7 +348,7 @@ export const messages = pgTable(
     direction: text().$type<MessageDirection>().notNull(),
     kind: text().$type<MessageKind>().notNull().default('message'),
     channel: text().$type<Channel>().notNull(),
-    /** MessageSid, Message-ID, RecordingSid, portal messageId; unique per channel */
+    /** MessageSid, Message-ID, RecordingSid, portal messageId; unique per practice and channel */
     providerId: text(),
     /** for outbound: makes the send job idempotent */
     idempotencyKey: text().unique(),
@@ -373,7 +373,8 @@ export const messages = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    uniqueIndex('messages_channel_provider_id').on(t.channel, t.providerId),
+    // per practice: one email (one Message-ID) can be sent to two practices, each keeps its copy
+    uniqueIndex('messages_practice_channel_provider_id').on(t.practiceId, t.channel, t.providerId),
     index().on(t.conversationId, t.createdAt),
     index().on(t.practiceId, t.createdAt),
   ],

@@ -16,7 +16,7 @@ export class BullMqQueue implements JobQueue {
 
   constructor(
     private redisUrl: string,
-    private opts: { prefix?: string; log?: Logger } = {},
+    private opts: { prefix?: string; log?: Logger; lockDurationMs?: number } = {},
   ) {
     // BullMQ's blocking commands need maxRetriesPerRequest: null
     this.connection = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -53,7 +53,14 @@ export class BullMqQueue implements JobQueue {
     const job = await this.queue(queue).getJob(jobId);
     if (!job) return false;
     const state = await job.getState();
-    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+    if (state === 'completed' || state === 'failed') {
+      // finished, yet the caller still waits on it: it gave up while Postgres was away and
+      // could not record that (its outbox row is still enqueued). BullMQ keeps a finished job
+      // and ignores an add with its id, so it is forgotten here for the id to run again.
+      await job.remove().catch(() => {});
+      return false;
+    }
+    return state !== 'unknown';
   }
 
   work(queue: string, handler: JobHandler, opts: WorkerOptions): void {
@@ -74,6 +81,7 @@ export class BullMqQueue implements JobQueue {
         connection: this.redisOptions(),
         prefix: this.opts.prefix,
         concurrency: opts.concurrency,
+        ...(this.opts.lockDurationMs ? { lockDuration: this.opts.lockDurationMs, stalledInterval: this.opts.lockDurationMs } : {}),
         limiter: opts.rateLimit ? { max: opts.rateLimit.max, duration: opts.rateLimit.durationMs } : undefined,
       },
     );
@@ -98,6 +106,8 @@ export class BullMqQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {
+    // a disconnected client queues commands until Redis is back (maxRetriesPerRequest: null): say so now
+    if (this.connection.status !== 'ready') throw new Error(`redis connection is ${this.connection.status}`);
     const pong = await this.connection.ping();
     if (pong !== 'PONG') throw new Error('redis did not answer PONG');
   }

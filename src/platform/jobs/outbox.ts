@@ -2,7 +2,7 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client';
 import { outbox } from '../db/schema';
 import type { Clock } from '../clock';
-import { scrub, type Logger } from '../logger';
+import { errorSummary, type Logger } from '../logger';
 import type { JobContext, JobData, JobHandler, JobQueue } from './queue';
 
 export interface OutboxEntry {
@@ -197,7 +197,8 @@ export function withOutbox(
         return;
       }
       if (outboxId !== null) {
-        const message = scrub(err instanceof Error ? err.message : String(err)).slice(0, 500);
+        // class and code only: an error's message can quote patient data (a failed query's params)
+        const message = errorSummary(err).slice(0, 500);
         await deps.db
           .update(outbox)
           .set(job.finalAttempt ? { status: 'dead', lastError: message, finishedAt: deps.clock.now() } : { lastError: message })

@@ -36,7 +36,7 @@ export const defaultBackoffMs = 2_000;
 export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process';
   add(queue: string, data: JobData, opts?: AddOptions): Promise<void>;
-  /** whether the queue still knows a job (the reconciler asks after a Redis loss) */
+  /** whether the queue still knows a job that has yet to finish (the reconciler asks after a Redis loss); a finished one is forgotten, so the same id can be added again */
   has(queue: string, jobId: string): Promise<boolean>;
   work(queue: string, handler: JobHandler, opts: WorkerOptions): void;
   ping(): Promise<void>;

@@ -78,7 +78,7 @@ export function twilioVoiceReminderRoutes(app: App) {
           timeZone: zone,
         })
       ).text;
-    const answer = answers[digit];
+    const answer = Object.hasOwn(answers, digit) ? answers[digit] : undefined;
     if (answer) {
       const outcome = await deps.db.transaction((tx) => applyAppointmentAnswer(tx, { patientId: row.patient.id, answer, now, reminderId, reply: null }));
       deps.relay.nudge();

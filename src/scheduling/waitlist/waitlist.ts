@@ -11,6 +11,7 @@ import { queueOutbound } from '../../outreach/outbound';
 import { planReminders } from '../reminders/reminders';
 import { renderForPractice } from '../../outreach/templates';
 import { queueEhrWriteBack } from '../ehr/write-back-queue';
+import { isPatientInReach, patientInReach } from '../minimum-necessary';
 
 export const AddWaitlistEntrySchema = z
   .object({
@@ -63,7 +64,8 @@ export async function addWaitlistEntry(
       .select({ id: patients.id })
       .from(patients)
       .where(and(eq(patients.id, input.patientId), eq(patients.practiceId, input.practiceId)));
-    if (!patient) throw new AppError('validation_failed', 'patientId: no such patient in this practice');
+    // minimum necessary: an assistant limited to queues waitlists the patients it is talking to only
+    if (!patient || !(await isPatientInReach(tx, who, patient.id))) throw new AppError('validation_failed', 'patientId: no such patient in this practice');
     const [entry] = await tx
       .insert(waitlistEntries)
       .values({
@@ -95,7 +97,7 @@ export async function listWaitlist(db: Database, who: Principal, practiceId: str
   const rows = await db
     .select()
     .from(waitlistEntries)
-    .where(and(scope, inArray(waitlistEntries.status, ['waiting', 'offered'])))
+    .where(and(scope, inArray(waitlistEntries.status, ['waiting', 'offered']), patientInReach(db, who, waitlistEntries.patientId)))
     .orderBy(desc(waitlistEntries.priority), asc(waitlistEntries.createdAt))
     .limit(500);
   await audit(db, who, requestId, { action: 'waitlist.list', subjectType: 'waitlist_entry', practiceId: practiceId ?? null, detail: { count: rows.length } });
