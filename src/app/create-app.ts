@@ -1,10 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../platform/errors';
 import { authenticate } from '../http/auth';
 import type { AppDeps, AppEnv } from '../http/context';
+import type { Env } from '../platform/env';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
 import { consoleRoutes } from '../console/routes';
@@ -42,7 +44,19 @@ export const bodyLimits: { prefix: string; maxBytes: number }[] = [
   { prefix: '/', maxBytes: 64 * 1024 },
 ];
 
-export function createApp(deps: AppDeps) {
+/**
+ * Deps opened for each request and released once it is answered. The edge opens its database
+ * client this way, since a Worker's sockets belong to the request that opened them; Node hands
+ * one AppDeps (one pool for the process) instead.
+ */
+export interface DepsPerRequest {
+  /** the configuration, the same for every request */
+  env: Env;
+  open(c: Context<AppEnv>): { deps: AppDeps; release(): void };
+}
+
+export function createApp(deps: AppDeps | DepsPerRequest) {
+  const perRequest = 'open' in deps ? deps : undefined;
   const app = new OpenAPIHono<AppEnv>({
     // a request that fails its schema gets 400 with the field named, from the same zod schema the docs show
     defaultHook: (result) => {
@@ -52,12 +66,18 @@ export function createApp(deps: AppDeps) {
 
   app.use('*', requestId({ limitLength: 64 }));
   app.use('*', async (c, next) => {
-    c.set('deps', deps);
+    const scoped = perRequest?.open(c);
+    const requestDeps = scoped?.deps ?? (deps as AppDeps);
+    c.set('deps', requestDeps);
     c.set('principal', null);
     const started = performance.now();
-    await next();
+    try {
+      await next();
+    } finally {
+      scoped?.release();
+    }
     // ids and shapes only: never bodies, query strings (they may hold search text), names or numbers
-    deps.log.info(
+    requestDeps.log.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,

@@ -18,9 +18,20 @@ import { waitlistJob } from '../scheduling/waitlist/waitlist-job';
 import { systemClock, type Clock } from '../platform/clock';
 import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
+import { localFallbackSecrets } from '../access/webhook-secrets';
+import { packageFiles } from './static-files';
+
+/** Node's deps: the concrete database, queue and relay (the CLI, the worker and tests use them), files and local secrets. */
+export interface NodeAppDeps extends AppDeps {
+  database: DatabaseHandle;
+  queue: JobQueue;
+  relay: OutboxRelay;
+  /** where the demo keeps its local Twilio token etc.; set in embedded mode */
+  dataDir: string;
+}
 
 export interface Runtime {
-  deps: AppDeps;
+  deps: NodeAppDeps;
   jobDeps: JobDeps;
   modules: JobModule[];
   shutdown(): Promise<void>;
@@ -90,7 +101,18 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       await scheduleSweep(database.db, clock.now());
       if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
     }
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR };
+    const deps: NodeAppDeps = {
+      env,
+      database,
+      db: database.db,
+      queue,
+      relay,
+      clock,
+      log,
+      secrets: localFallbackSecrets(env),
+      files: packageFiles,
+      dataDir: env.DATA_DIR,
+    };
     let closed = false;
     return {
       deps,

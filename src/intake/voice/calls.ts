@@ -22,7 +22,7 @@ import { menuChoices, type MenuChoice, type VoiceLanguage, type VoicePracticeSet
 import { ingestInbound } from '../ingest';
 import { queueOutbound } from '../../outreach/outbound';
 import { renderForPractice } from '../../outreach/templates';
-import { transcriptionProviderFor } from './transcription';
+import { intelligenceServiceSids } from './transcription-config';
 
 type Practice = typeof practices.$inferSelect;
 type Call = typeof calls.$inferSelect;
@@ -212,8 +212,9 @@ export async function recordingCompleted(
       await landVoicemail(tx, { ...base, transcript: null, noTranscriptReason: 'failed' });
       return { landed: true, wroteOutbox: true };
     }
-    const provider = transcriptionProviderFor(env, practice);
-    const plan = transcriptionPlan({ language: input.language, durationSeconds: rec.durationSeconds, providerAvailable: provider.supports(input.language) });
+    // configuration alone says whether a provider takes this language; the voicemail job makes the provider
+    const providerAvailable = !!intelligenceServiceSids(env, practice)?.[input.language];
+    const plan = transcriptionPlan({ language: input.language, durationSeconds: rec.durationSeconds, providerAvailable });
     if (plan.source === 'none') {
       await landVoicemail(tx, { ...base, transcript: null, noTranscriptReason: plan.reason });
       return { landed: true, wroteOutbox: true };

@@ -5,6 +5,7 @@ import {
   createTwilioIntelligenceProvider,
   type TranscriptionProvider,
 } from '../../../channels/voice/transcription';
+import { intelligenceServiceSids } from './transcription-config';
 
 const providers = new Map<string, TranscriptionProvider>();
 const none = createNoTranscriptionProvider();
@@ -21,8 +22,8 @@ export function transcriptionProviderFor(
   env: Pick<Env, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN'>,
   practice: Pick<typeof practices.$inferSelect, 'settings'>,
 ): TranscriptionProvider {
-  const sids = practice.settings?.voiceIntelligenceServiceSids;
-  if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN || !sids || Object.keys(sids).length === 0) return none;
+  const sids = intelligenceServiceSids(env, practice);
+  if (!sids || !env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) return none;
   const key = `${env.TWILIO_ACCOUNT_SID}:${JSON.stringify(sids)}`;
   let provider = providers.get(key);
   if (!provider) {
