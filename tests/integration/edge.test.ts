@@ -165,8 +165,10 @@ describe.skipIf(reason !== null)('the same app on Cloudflare Workers (wrangler d
   });
 
   function postSms(body: string, opts: { signature?: string | null } = {}) {
-    const params = inboundSms('+14155550123', phone, body);
-    const path = '/webhooks/twilio/sms';
+    return postTwilio('/webhooks/twilio/sms', inboundSms('+14155550123', phone, body), opts);
+  }
+
+  function postTwilio(path: string, params: Record<string, string>, opts: { signature?: string | null } = {}) {
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     const signature = opts.signature === undefined ? signTwilioRequest(TWILIO_TOKEN, `${PUBLIC}${path}`, params) : opts.signature;
     if (signature !== null) headers['x-twilio-signature'] = signature;
@@ -223,6 +225,22 @@ describe.skipIf(reason !== null)('the same app on Cloudflare Workers (wrangler d
     });
     expect(wrongPair.status).toBe(401);
     expect((await database.db.select({ id: messages.id }).from(messages)).length).toBe(before);
+  });
+
+  it('answers a signed incoming call with the practice greeting in TwiML', async () => {
+    const res = await postTwilio('/webhooks/twilio/voice', {
+      AccountSid: 'AC00000000000000000000000000000000',
+      CallSid: `CA${randomBytes(16).toString('hex')}`,
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      From: '+14155550177',
+      To: phone,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/xml');
+    const twiml = await res.text();
+    expect(twiml).toContain('<Say');
+    expect(twiml).toContain('Practice edge-clinic');
   });
 
   it('answers HELP from its template at once, though Workers forbid compiling templates', async () => {
