@@ -13,6 +13,7 @@
  */
 import Handlebars from 'handlebars';
 import { analyseTemplate, type VariableUse } from './analyse.js';
+import { interpretTemplate } from './interpret.js';
 import { templateSources } from './catalog.js';
 import { FormatError, formatAt, formatDate, formatHours, formatTime, type DateStyle } from './format.js';
 import {
@@ -330,9 +331,30 @@ engine.registerHelper(
 );
 engine.registerHelper('hours', helper(([value, lang], root) => formatHours(value, languageOf(lang, root))));
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
-function compile(source: string): Handlebars.TemplateDelegate {
+/**
+ * Whether this runtime lets Handlebars generate its renderers (`new Function`). Cloudflare
+ * Workers do not: there the same parsed template is interpreted (interpret.ts). Asked at the
+ * first render, not at load, since that is when the answer applies.
+ */
+let codeGeneration: boolean | undefined;
+function canGenerateCode(): boolean {
+  if (codeGeneration === undefined) {
+    try {
+      codeGeneration = new Function('return true')() === true;
+    } catch {
+      codeGeneration = false;
+    }
+  }
+  return codeGeneration;
+}
+
+const compiled = new Map<string, (root: Record<string, unknown>) => string>();
+function compile(source: string): (root: Record<string, unknown>) => string {
   let fn = compiled.get(source);
+  if (!fn && !canGenerateCode()) {
+    fn = interpretTemplate(source, engine.helpers as never);
+    compiled.set(source, fn);
+  }
   if (!fn) {
     fn = engine.compile(source, {
       strict: true,

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import twilio from '../twilio-parts';
 
 /** The answer to an inbound SMS webhook when nothing is said back at once (the usual case:
  * replies go through the send job so they are stored, rate limited and retried). */

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import twilio from '../twilio-parts';
 
 export interface TwilioRequestToVerify {
   authToken: string;

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import twilio from '../twilio-parts';
 import { appendRingGroup, type VoiceLanguage } from './twiml';
 
 const SPEECH = {

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import twilio from '../twilio-parts';
 import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse';
 import type { Language } from '../../triage/types';
 

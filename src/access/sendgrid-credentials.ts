@@ -1,14 +1,14 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Env } from '../platform/env';
+import type { InboundCredentials } from './provider-secrets';
+
+export type { InboundCredentials };
+export { basicAuthMatches } from './provider-secrets';
 
 export const LOCAL_SENDGRID_INBOUND_FILE = 'sendgrid-inbound-credentials';
 const LOCAL_USER = 'sendgrid';
-
-export type InboundCredentials =
-  | { ok: true; user: string; password: string; source: 'env' | 'local' }
-  | { ok: false; reason: string };
 
 const cache = new Map<string, { user: string; password: string }>();
 
@@ -61,13 +61,4 @@ function readPair(file: string): { user: string; password: string } | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-}
-
-/** Checks an Authorization header against the pair, in constant time. */
-export function basicAuthMatches(header: string | undefined, user: string, password: string): boolean {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(Buffer.from(match[1]!, 'base64').toString('utf8'));
-  const expected = Buffer.from(`${user}:${password}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Env } from '../platform/env';
+import type { ProviderSecrets } from './provider-secrets';
+import { sendgridInboundCredentials } from './sendgrid-credentials';
 
 export const LOCAL_TWILIO_TOKEN_FILE = 'twilio-auth-token';
 
@@ -49,4 +51,9 @@ function readToken(file: string): string | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** Node's secrets: the environment's, with the local fallbacks in DATA_DIR for the embedded demo. */
+export function localFallbackSecrets(env: Pick<Env, 'TWILIO_AUTH_TOKEN' | 'SENDGRID_INBOUND_USER' | 'SENDGRID_INBOUND_PASSWORD' | 'DATA_DIR'>): ProviderSecrets {
+  return { twilioAuthToken: () => twilioWebhookToken(env), sendgridInbound: () => sendgridInboundCredentials(env) };
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -6,6 +7,7 @@ import { AppError } from '../platform/errors';
 import { authenticate } from '../http/auth';
 import { inputGuard } from '../http/input-guard';
 import type { AppDeps, AppEnv } from '../http/context';
+import type { Env } from '../platform/env';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
 import { appointmentImportRoutes } from '../scheduling/appointment-import-routes';
@@ -58,7 +60,19 @@ export const bodyLimits: { prefix: string; maxBytes: number }[] = [
   { prefix: '/', maxBytes: 64 * 1024 },
 ];
 
-export function createApp(deps: AppDeps) {
+/**
+ * Deps opened for each request and released once it is answered. The edge opens its database
+ * client this way, since a Worker's sockets belong to the request that opened them; Node hands
+ * one AppDeps (one pool for the process) instead.
+ */
+export interface DepsPerRequest {
+  /** the configuration, the same for every request */
+  env: Env;
+  open(c: Context<AppEnv>): { deps: AppDeps; release(): void };
+}
+
+export function createApp(deps: AppDeps | DepsPerRequest) {
+  const perRequest = 'open' in deps ? deps : undefined;
   const app = new OpenAPIHono<AppEnv>({
     // a request that fails its schema gets 400 with the field named, from the same zod schema the docs show
     defaultHook: (result) => {
@@ -68,12 +82,18 @@ export function createApp(deps: AppDeps) {
 
   app.use('*', requestId({ limitLength: 64 }));
   app.use('*', async (c, next) => {
-    c.set('deps', deps);
+    const scoped = perRequest?.open(c);
+    const requestDeps = scoped?.deps ?? (deps as AppDeps);
+    c.set('deps', requestDeps);
     c.set('principal', null);
     const started = performance.now();
-    await next();
+    try {
+      await next();
+    } finally {
+      scoped?.release();
+    }
     // ids and shapes only: never bodies, query strings (they may hold search text), names or numbers
-    deps.log.info(
+    requestDeps.log.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,

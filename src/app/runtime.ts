@@ -18,7 +18,7 @@ import { waitlistJob } from '../scheduling/waitlist/waitlist-job';
 import { mediaJob, moveInlineAttachments } from '../intake/media/media-job';
 import { retentionJob } from '../inbox/attachments/retention-job';
 import { scheduleRetention } from '../inbox/attachments/retention-queue';
-import { createBlobStore } from '../platform/blobs/index';
+import { createBlobStore, type BlobStore } from '../platform/blobs/index';
 import { ehrSyncJob } from '../scheduling/ehr/sync-job';
 import { ehrWriteBackJob } from '../scheduling/ehr/write-back-job';
 import { systemClock, type Clock } from '../platform/clock';
@@ -26,9 +26,22 @@ import { createLogger, type Logger } from '../platform/logger';
 import type { AppDeps } from '../http/context';
 import { Redis } from 'ioredis';
 import { createLoginThrottle } from '../access/login-throttle';
+import { localFallbackSecrets } from '../access/webhook-secrets';
+import { packageFiles } from './static-files';
+import { createSimulatedVoiceCaller, createTwilioVoiceCaller } from '../../channels/voice/caller';
+
+/** Node's deps: the concrete database, queue and relay (the CLI, the worker and tests use them), files and local secrets. */
+export interface NodeAppDeps extends AppDeps {
+  blobs: BlobStore;
+  database: DatabaseHandle;
+  queue: JobQueue;
+  relay: OutboxRelay;
+  /** where the demo keeps its local Twilio token etc.; set in embedded mode */
+  dataDir: string;
+}
 
 export interface Runtime {
-  deps: AppDeps;
+  deps: NodeAppDeps;
   jobDeps: JobDeps;
   modules: JobModule[];
   shutdown(): Promise<void>;
@@ -120,7 +133,24 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       throttleRedis.on('error', () => {});
     }
     const loginThrottle = createLoginThrottle({ redis: throttleRedis, prefix: opts.redisPrefix ?? env.QUEUE_PREFIX });
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, blobs, dataDir: env.DATA_DIR, loginThrottle };
+    const deps: NodeAppDeps = {
+      env,
+      database,
+      db: database.db,
+      queue,
+      relay,
+      clock,
+      log,
+      blobs,
+      loginThrottle,
+      secrets: localFallbackSecrets(env),
+      voiceCaller:
+        env.SEND_MODE === 'live' && env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+          ? createTwilioVoiceCaller({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN })
+          : createSimulatedVoiceCaller(),
+      files: packageFiles,
+      dataDir: env.DATA_DIR,
+    };
     let closed = false;
     return {
       deps,

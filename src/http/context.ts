@@ -6,24 +6,46 @@ import type { OutboxRelay } from '../platform/jobs/outbox';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import type { Principal } from '../access/principal';
+import { AppError } from '../platform/errors';
 import type { BlobStore } from '../platform/blobs/blob-store';
 import type { LoginThrottle } from '../access/login-throttle';
+import type { ProviderSecrets } from '../access/provider-secrets';
+import type { VoiceCaller } from '../../channels/voice/caller';
 
-/** Everything a request may use, built once at start and handed to the app. */
+/**
+ * Everything a request may use, handed to the app by its entry point: built once at start on
+ * Node (app/runtime.ts, which adds the concrete database, queue and relay), or per request at
+ * the edge (src/edge.ts: a database client through Hyperdrive, no job queue, no file system).
+ */
 export interface AppDeps {
   env: Env;
-  database: DatabaseHandle;
   db: Database;
-  queue: JobQueue;
-  relay: OutboxRelay;
+  /** the database's readiness, for /readyz */
+  database: Pick<DatabaseHandle, 'ping'>;
+  /** the job queue's readiness, for /readyz; absent at the edge, whose HTTP layer never talks to Redis */
+  queue?: Pick<JobQueue, 'ping'>;
+  /** asks for an outbox relay tick after a commit that wrote outbox rows; a no-op where no relay runs in this process */
+  relay: Pick<OutboxRelay, 'nudge'>;
   clock: Clock;
   log: Logger;
-  /** media bytes (files under DATA_DIR, or S3) */
-  blobs: BlobStore;
-  /** where the demo keeps its local Twilio token etc.; set in embedded mode */
-  dataDir: string;
+  /** media bytes (files under DATA_DIR, or S3); absent at the edge, which answers 501 for media */
+  blobs?: BlobStore;
   /** failed sign-ins per address and per address+email (Redis, or memory in embedded mode) */
   loginThrottle: LoginThrottle;
+  /** places calls (Twilio, or simulated); absent at the edge, which answers 501 for calls */
+  voiceCaller?: VoiceCaller;
+  /** what inbound webhooks are verified with */
+  secrets: ProviderSecrets;
+  /** the console's files and the API reference's assets; absent at the edge, which answers 501 for them */
+  files?: StaticFiles;
+}
+
+/** Files served as they are, from the package. */
+export interface StaticFiles {
+  /** a file of src/console by name (index.html, app.js, ...) */
+  console(name: string): string;
+  /** a file of the swagger-ui-dist package by name */
+  docsAsset(name: string): Uint8Array;
 }
 
 export interface AppEnv {
@@ -35,3 +57,15 @@ export interface AppEnv {
 }
 
 export type App = OpenAPIHono<AppEnv>;
+
+/** The blob store, where this deployment has one (Node); the edge answers 501 for media routes. */
+export function requireBlobs(deps: AppDeps): BlobStore {
+  if (!deps.blobs) throw new AppError('not_implemented', 'media are served by the Node deployment, not at the edge');
+  return deps.blobs;
+}
+
+/** The call placer, where this deployment has one (Node). */
+export function requireVoiceCaller(deps: AppDeps): VoiceCaller {
+  if (!deps.voiceCaller) throw new AppError('not_implemented', 'calls are placed by the Node deployment, not at the edge');
+  return deps.voiceCaller;
+}

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { AppError, type ErrorCode } from '../platform/errors';
-import { isDatabaseUnavailable } from '../platform/db/client';
+import { isDatabaseUnavailable } from '../platform/db/unavailable';
 import type { AppEnv } from './context';
 
 /** "field.path: problem; other: problem", so a caller knows which field to fix. */

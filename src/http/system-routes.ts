@@ -1,19 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import type { App } from './context';
+import type { Context } from 'hono';
+import { AppError } from '../platform/errors';
+import type { App, AppEnv } from './context';
 import { errorBody } from './errors';
 
-const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-const docsAssets: Record<string, { file: string; type: string }> = {
-  'swagger-ui.css': { file: join(swaggerDir, 'swagger-ui.css'), type: 'text/css; charset=utf-8' },
-  'swagger-ui-bundle.js': { file: join(swaggerDir, 'swagger-ui-bundle.js'), type: 'text/javascript; charset=utf-8' },
+const docsAssetTypes: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
 };
-const cache = new Map<string, Buffer>();
-const read = (file: string) => {
-  let b = cache.get(file);
-  if (!b) cache.set(file, (b = readFileSync(file)));
-  return b;
+
+/** The reference page's assets are files of the package: where there are none (the edge), say so. */
+const docsFiles = (c: Context<AppEnv>) => {
+  const { files } = c.get('deps');
+  if (!files) throw new AppError('not_implemented', 'the API reference page is served by the Node deployment; /api/v1/openapi.json is served here');
+  return files;
 };
 
 const docsPage = `<!doctype html>
@@ -56,7 +55,9 @@ export function systemRoutes(app: App) {
         () => (checks.database = 'ok'),
         (err: Error) => (checks.database = err instanceof DeadlineError ? 'timeout' : 'unreachable'),
       ),
-      withDeadline(queue.ping(), readyTimeoutMs).then(
+      // the edge has no queue of its own: its writes wait in the outbox for the workers' relay
+      queue &&
+        withDeadline(queue.ping(), readyTimeoutMs).then(
         () => (checks.queue = 'ok'),
         (err: Error) => (checks.queue = err instanceof DeadlineError ? 'timeout' : 'unreachable'),
       ),
@@ -73,12 +74,19 @@ export function systemRoutes(app: App) {
         );
   });
 
-  app.get('/api/docs', (c) => c.html(docsPage));
-  app.get('/api/docs/init.js', (c) => c.body(docsInit, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/api/docs', (c) => {
+    docsFiles(c);
+    return c.html(docsPage);
+  });
+  app.get('/api/docs/init.js', (c) => {
+    docsFiles(c);
+    return c.body(docsInit, 200, { 'content-type': 'text/javascript; charset=utf-8' });
+  });
   app.get('/api/docs/:asset', (c) => {
+    const files = docsFiles(c);
     const name = c.req.param('asset');
-    const asset = Object.hasOwn(docsAssets, name) ? docsAssets[name] : undefined;
-    if (!asset) return c.json(errorBody(c, 'not_found', 'no such asset'), 404);
-    return c.body(new Uint8Array(read(asset.file)), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
+    const type = Object.hasOwn(docsAssetTypes, name) ? docsAssetTypes[name] : undefined;
+    if (!type) return c.json(errorBody(c, 'not_found', 'no such asset'), 404);
+    return c.body(new Uint8Array(files.docsAsset(name)), 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
   });
 }

@@ -3,7 +3,6 @@ import { ChannelInputError } from '../../channels/sms/errors';
 import { verifyTwilioRequest } from '../../channels/sms/verify';
 import { AppError } from '../platform/errors';
 import { stripNul } from '../platform/text';
-import { twilioWebhookToken } from '../access/webhook-secrets';
 import type { AppEnv } from './context';
 
 /**
@@ -12,13 +11,17 @@ import type { AppEnv } from './context';
  * they differ). Forged or unsigned: 403 `invalid_signature`, before anything is stored.
  */
 export async function verifiedTwilioParams(c: Context<AppEnv>): Promise<Record<string, string>> {
-  const { env } = c.get('deps');
+  const { env, secrets } = c.get('deps');
+  const authToken = secrets.twilioAuthToken();
+  if (!authToken) {
+    throw new AppError('invalid_signature', 'TWILIO_AUTH_TOKEN is not set, so no Twilio webhook can be verified; all are refused');
+  }
   const raw = await c.req.text();
   const params: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(raw)) params[key] = value;
   const url = new URL(c.req.url);
   const ok = verifyTwilioRequest({
-    authToken: twilioWebhookToken(env),
+    authToken,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     path: url.pathname,
     search: url.search,

@@ -6,6 +6,7 @@ import { rowsOf } from '../platform/jobs/outbox';
 import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
 import { stripNul } from '../platform/text';
+import { AppError } from '../platform/errors';
 import type { Principal } from '../access/principal';
 import { auditActions, type AuditAction } from '../access/audit';
 import type { BlobStore } from '../platform/blobs/blob-store';
@@ -34,11 +35,12 @@ export async function storeInlineAttachments(
   message: InboundMessage,
 ): Promise<(StoredBlob | null)[]> {
   if (!message.attachments.some((a) => a.content)) return message.attachments.map(() => null);
-  if (!blobs) throw new Error('a message with attachment bytes needs the blob store');
+  // the edge has no blob store: the provider retries, and the Node deployment (or S3) must take attachments
+  if (!blobs) throw new AppError('unavailable', 'this deployment cannot store attachments (no blob store); send this webhook to the Node deployment');
   const [seen] = await db
     .select({ id: messages.id })
     .from(messages)
-    .where(and(eq(messages.channel, message.channel), eq(messages.providerId, message.providerId)))
+    .where(and(eq(messages.practiceId, practiceId), eq(messages.channel, message.channel), eq(messages.providerId, message.providerId)))
     .limit(1);
   const origin = createHash('sha256').update(`${message.channel}\0${message.providerId}`).digest('hex');
   return Promise.all(

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { App } from '../http/context';
+import { requireBlobs, type App } from '../http/context';
 import { requireStaff } from '../http/auth';
 import { bearer, errors, IdParam, json, listOf } from '../http/openapi';
 import { MergePatientSchema, PatientMergeSchema, mergePatient, unmergePatient } from './patients';
@@ -157,7 +157,7 @@ export function patientRoutes(app: App) {
     }),
     async (c) => {
       const deps = c.get('deps');
-      return c.json(await erasePatient(deps.db, deps.blobs, requireStaff(c), c.req.valid('param').id, c.req.valid('json'), deps.clock.now(), c.get('requestId')), 200);
+      return c.json(await erasePatient(deps.db, requireBlobs(deps), requireStaff(c), c.req.valid('param').id, c.req.valid('json'), deps.clock.now(), c.get('requestId')), 200);
     },
   );
 

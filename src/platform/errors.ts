@@ -22,6 +22,7 @@ export const errorStatus = {
   channel_unavailable: 422,
   rate_limited: 429,
   internal: 500,
+  not_implemented: 501,
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

@@ -4,7 +4,7 @@ import type { AppointmentStatus } from '../platform/db/schema';
 import type { Principal } from '../access/principal';
 import { zonedTime } from '../platform/time';
 import { AppError } from '../platform/errors';
-import { errorSummary } from '../platform/logger';
+import { errorSummary } from '../platform/log-fields';
 import { saveAppointment } from './appointments';
 import { AppointmentPatientInput, type AppointmentOutcome, type AppointmentRecord, type AppointmentSource } from './appointment-schemas';
 import { FhirClient, FhirError, referenceId, type FhirAppointment, type FhirBundle, type FhirCodeable, type FhirPatient, type FhirReference } from './ehr/fhir-client';

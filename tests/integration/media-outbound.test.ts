@@ -37,7 +37,7 @@ let h: Harness;
 let p: PracticeView;
 beforeAll(async () => {
   h = await startHarness({
-    env: { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'outbound-media-token', SENDGRID_API_KEY: 'SG.test-key', SEND_MODE: 'live', SMS_RATE_PER_SECOND: '1000' },
+    env: { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'outbound-media-token', SENDGRID_API_KEY: 'SG.test-key', SEND_MODE: 'live', SMS_RATE_PER_SECOND: '1000', PORTAL_WEBHOOK_ALLOW_PRIVATE: 'true' },
   });
   p = await makePractice(h.runtime.deps.db);
   await h.runtime.deps.db.update(practices).set({ portalWebhookUrl: HOOK, portalWebhookSecret: 'portal-secret-0123456789' }).where(eq(practices.id, p.id));

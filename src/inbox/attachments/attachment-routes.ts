@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { App, AppEnv } from '../../http/context';
+import { requireBlobs, type App, type AppEnv } from '../../http/context';
 import { requirePrincipal, requireStaff } from '../../http/auth';
 import { bearer, errors, IdParam, json } from '../../http/openapi';
 import { errorBody } from '../../http/errors';
@@ -55,9 +55,9 @@ export function attachmentRoutes(app: App) {
   );
   app.get('/api/v1/attachments/:id', async (c) => {
     const who = requirePrincipal(c);
-    const { db, blobs } = c.get('deps');
+    const deps = c.get('deps');
     const { id } = IdParam.parse({ id: c.req.param('id') });
-    return send(c, () => readAttachment(db, blobs, who, id, c.req.header('range'), c.get('requestId')));
+    return send(c, () => readAttachment(deps.db, requireBlobs(deps), who, id, c.req.header('range'), c.get('requestId')));
   });
 
   app.openAPIRegistry.registerPath(
@@ -91,7 +91,7 @@ export function attachmentRoutes(app: App) {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(conversationId)) throw new AppError('validation_failed', 'conversationId: must be an id (uuid)');
     const file = form.file;
     if (!(file instanceof File)) throw new AppError('validation_failed', 'file: attach the file as a multipart part named "file"');
-    const view = await uploadAttachment(deps.db, deps.blobs, who, conversationId, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }, deps.clock.now(), c.get('requestId'));
+    const view = await uploadAttachment(deps.db, requireBlobs(deps), who, conversationId, { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }, deps.clock.now(), c.get('requestId'));
     return c.json(view, 201);
   });
 
@@ -108,6 +108,6 @@ export function attachmentRoutes(app: App) {
       .where(eq(messageAttachments.id, id));
     if (!row) throw new AppError('not_found', 'attachment not found');
     await auditOnce(deps.db, 'system', c.get('requestId'), { action: 'attachment.provider_fetch', subjectType: 'attachment', subjectId: id, practiceId: row.a.practiceId, patientId: row.patientId, detail: { via: 'signed_link' } }, id);
-    return send(c, () => serveBlob(deps.blobs, row.a, c.req.header('range')));
+    return send(c, () => serveBlob(requireBlobs(deps), row.a, c.req.header('range')));
   });
 }

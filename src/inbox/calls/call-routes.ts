@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import type { App } from '../../http/context';
+import { requireVoiceCaller, type App } from '../../http/context';
 import { requireStaff } from '../../http/auth';
 import { bearer, errors, IdParam, json } from '../../http/openapi';
 import { twiml, verifiedTwilioParams } from '../../http/twilio-webhook';
@@ -42,7 +42,7 @@ export function callRoutes(app: App) {
     async (c) => {
       const deps = c.get('deps');
       const raw = (c.req.header('content-type') ?? '').includes('json') ? c.req.valid('json') : {};
-      return c.json(await placeCall(deps.db, deps.env, requireStaff(c), c.req.valid('param').id, raw ?? {}, deps.clock.now(), c.get('requestId')), 201);
+      return c.json(await placeCall(deps.db, deps.env, requireVoiceCaller(deps), requireStaff(c), c.req.valid('param').id, raw ?? {}, deps.clock.now(), c.get('requestId')), 201);
     },
   );
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import twilio from 'twilio';
+import twilio from '../../../channels/twilio-parts';
 import type { Database, Db } from '../../platform/db/client';
 import {
   calls,
@@ -23,8 +23,8 @@ import { canSeeQueue, type Principal } from '../../access/principal';
 import { AppError, forbidden, notFound } from '../../platform/errors';
 import { audit } from '../../access/audit';
 import { addJob } from '../../platform/jobs/catalog';
-import { SendError } from '../../../channels/sms/sender';
-import { createSimulatedVoiceCaller, createTwilioVoiceCaller, type VoiceCaller } from '../../../channels/voice/caller';
+import { SendError } from '../../../channels/sms/send-error';
+import type { VoiceCaller } from '../../../channels/voice/caller';
 
 export const PlaceCallSchema = z
   .object({
@@ -47,19 +47,6 @@ const e164 = (v: string | null | undefined) => {
   const n = v ? parsePhoneNumberFromString(v, 'US') : undefined;
   return n?.isValid() ? (n.number as string) : null;
 };
-
-const callers = new WeakMap<Env, VoiceCaller>();
-function callerFor(env: Env): VoiceCaller {
-  let c = callers.get(env);
-  if (!c) {
-    c =
-      env.SEND_MODE === 'live' && env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
-        ? createTwilioVoiceCaller({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN })
-        : createSimulatedVoiceCaller();
-    callers.set(env, c);
-  }
-  return c;
-}
 
 export const bridgeUrl = (env: Pick<Env, 'PUBLIC_BASE_URL'>, step: 'connect' | 'done' | 'status' | 'recording' | 'notice', callId: string) =>
   `${env.PUBLIC_BASE_URL}/webhooks/twilio/voice/bridge/${step}?callId=${callId}`;
@@ -138,7 +125,7 @@ const statusFor = (outcome: CallOutcome): DeliveryStatus => (outcome === 'answer
  * outcome and duration, and its recording when the practice records calls. A person
  * calling a patient back is not automated outreach: no quiet hours or caps apply.
  */
-export async function placeCall(db: Database, env: Env, who: Principal, conversationId: string, input: z.input<typeof PlaceCallSchema>, now: Date, requestId: string | null) {
+export async function placeCall(db: Database, env: Env, caller: VoiceCaller, who: Principal, conversationId: string, input: z.input<typeof PlaceCallSchema>, now: Date, requestId: string | null) {
   const data = PlaceCallSchema.parse(input);
   if (who.role === 'portal') throw forbidden('portal tokens can only use the portal routes');
   const placed = await db.transaction(async (tx) => {
@@ -222,7 +209,6 @@ export async function placeCall(db: Database, env: Env, who: Principal, conversa
   });
 
   // the provider is asked after the commit: the row exists for its callbacks before any can come
-  const caller = callerFor(env);
   try {
     const result = await caller.call({
       from: placed.callerId,

@@ -11,7 +11,7 @@ import type { InboundMessage } from '../../../channels/types';
 import { AppError } from '../../platform/errors';
 import { stripNul } from '../../platform/text';
 import { applySendGridEvents, EMAIL_MAX_ATTACHMENT_BYTES, practiceForEmail, storeInboundEmail } from './email-inbound';
-import { basicAuthMatches, sendgridInboundCredentials } from '../../access/sendgrid-credentials';
+import { basicAuthMatches } from '../../access/provider-secrets';
 import { holdUnrouted } from '../unrouted';
 import type { App, AppEnv } from '../../http/context';
 import { errorBody } from '../../http/errors';
@@ -27,8 +27,8 @@ const inputStatus = { attachment_too_large: 413, missing_sender: 400, missing_re
  */
 export function sendgridRoutes(app: App) {
   app.post('/webhooks/sendgrid/inbound', async (c) => {
-    const { env, db, clock, log, relay } = c.get('deps');
-    const creds = sendgridInboundCredentials(env);
+    const { db, clock, log, relay, secrets } = c.get('deps');
+    const creds = secrets.sendgridInbound();
     if (!creds.ok) throw new AppError('unauthorized', creds.reason);
     if (!basicAuthMatches(c.req.header('authorization'), creds.user, creds.password)) {
       c.header('WWW-Authenticate', 'Basic realm="sendgrid-inbound"');

@@ -22,8 +22,8 @@ import { menuChoices, type MenuChoice, type VoiceLanguage, type VoicePracticeSet
 import { ingestInbound } from '../ingest';
 import { queueOutbound } from '../../outreach/outbound';
 import { renderForPractice } from '../../outreach/templates';
-import { transcriptionProviderFor } from './transcription';
 import { reachable } from '../../outreach/outreach-policy';
+import { providerTakes } from './transcription-config';
 
 type Practice = typeof practices.$inferSelect;
 type Call = typeof calls.$inferSelect;
@@ -224,8 +224,9 @@ export async function recordingCompleted(
       await landVoicemail(tx, { ...base, transcript: null, noTranscriptReason: 'failed' });
       return { landed: true, wroteOutbox: true };
     }
-    const provider = transcriptionProviderFor(env, practice);
-    const plan = transcriptionPlan({ language: input.language, durationSeconds: rec.durationSeconds, providerAvailable: provider.supports(input.language) });
+    // configuration alone says whether a provider takes this language; the voicemail job makes the provider
+    const providerAvailable = providerTakes(env, practice, input.language);
+    const plan = transcriptionPlan({ language: input.language, durationSeconds: rec.durationSeconds, providerAvailable });
     if (plan.source === 'none') {
       await landVoicemail(tx, { ...base, transcript: null, noTranscriptReason: plan.reason });
       return { landed: true, wroteOutbox: true };

@@ -6,6 +6,7 @@ import {
   createTwilioIntelligenceProvider,
   type TranscriptionProvider,
 } from '../../../channels/voice/transcription';
+import { transcriptionSetup } from './transcription-config';
 
 const providers = new Map<string, TranscriptionProvider>();
 const none = createNoTranscriptionProvider();
@@ -24,11 +25,10 @@ export function transcriptionProviderFor(
   env: Pick<Env, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'SEND_MODE' | 'TWILIO_INTELLIGENCE_SERVICE_ES'>,
   practice: Pick<typeof practices.$inferSelect, 'settings'>,
 ): TranscriptionProvider {
-  // simulate mode, or no Twilio credentials: a clear "transcript unavailable" at once
-  if (env.SEND_MODE === 'simulate' || !env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) return simulated;
-  // the practice's own service per language, else the deployment's Spanish service (env)
-  const sids = { ...(env.TWILIO_INTELLIGENCE_SERVICE_ES ? { es: env.TWILIO_INTELLIGENCE_SERVICE_ES } : {}), ...practice.settings?.voiceIntelligenceServiceSids };
-  if (Object.keys(sids).length === 0) return none;
+  const setup = transcriptionSetup(env, practice);
+  if (setup.kind === 'simulated') return simulated;
+  if (setup.kind === 'none' || !env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) return none;
+  const { sids } = setup;
   const key = `${env.TWILIO_ACCOUNT_SID}:${JSON.stringify(sids)}`;
   let provider = providers.get(key);
   if (!provider) {

@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import twilio from '../../../channels/twilio-parts';
 import {
   parseCallStatusCallback,
   parseIncomingCall,

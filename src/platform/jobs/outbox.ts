@@ -2,7 +2,8 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database, Db } from '../db/client';
 import { outbox } from '../db/schema';
 import type { Clock } from '../clock';
-import { errorSummary, type Logger } from '../logger';
+import { errorSummary } from '../log-fields';
+import type { Logger } from '../logger';
 import type { JobContext, JobData, JobHandler, JobQueue } from './queue';
 
 export interface OutboxEntry {

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { StaticFiles } from '../http/context';
+import { fromRoot } from '../platform/paths';
+
+const consoleDir = fromRoot('src/console');
+const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const texts = new Map<string, string>();
+const bytes = new Map<string, Buffer>();
+
+/** Node's files: the console beside the code, the API reference's assets from swagger-ui-dist; read once, then kept. */
+export const packageFiles: StaticFiles = {
+  console(name) {
+    let f = texts.get(name);
+    if (f === undefined) texts.set(name, (f = readFileSync(join(consoleDir, name), 'utf8')));
+    return f;
+  },
+  docsAsset(name) {
+    let b = bytes.get(name);
+    if (!b) bytes.set(name, (b = readFileSync(join(swaggerDir, name))));
+    return b;
+  },
+};
