@@ -8,6 +8,12 @@ import type { AppDeps, AppEnv } from '../http/context';
 import { describeZodError, errorBody, handleError } from '../http/errors';
 import { appointmentRoutes } from '../scheduling/appointment-routes';
 import { consoleRoutes } from '../console/routes';
+import { announceChanges, liveRoutes } from '../console/live-routes';
+import { figuresRoutes } from '../console/figures-routes';
+import { inboxRoutes } from '../inbox/inbox-routes';
+import { metricsRoutes } from '../inbox/metrics-routes';
+import { officeSettingsRoutes } from '../practices/office-settings-routes';
+import { userAdminRoutes } from '../staff/user-admin-routes';
 import { conversationActionRoutes, conversationRoutes } from '../inbox/conversation-routes';
 import { messageRoutes } from '../routing/message-routes';
 import { patientRoutes } from '../patients/patient-routes';
@@ -96,6 +102,7 @@ export function createApp(deps: AppDeps) {
     })(c, next);
   });
   app.use('/api/v1/*', authenticate());
+  app.use('/api/v1/*', announceChanges());
 
   systemRoutes(app);
   sessionRoutes(app);
@@ -117,6 +124,13 @@ export function createApp(deps: AppDeps) {
   twilioSmsRoutes(app);
   twilioVoiceReminderRoutes(app);
   twilioVoiceRoutes(app);
+  // the console's live updates, inbox reads, figures, user admin and office settings
+  liveRoutes(app);
+  inboxRoutes(app);
+  metricsRoutes(app);
+  figuresRoutes(app);
+  userAdminRoutes(app);
+  officeSettingsRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

@@ -3,6 +3,7 @@ import type { Env } from '../platform/env';
 import { BullMqQueue } from '../platform/jobs/bullmq';
 import { InProcessQueue } from '../platform/jobs/in-process';
 import { OutboxRelay } from '../platform/jobs/outbox';
+import { InProcessEventBus, RedisEventBus, type EventBus } from '../platform/events';
 import type { JobQueue } from '../platform/jobs/queue';
 import { startWorkers, type JobDeps, type JobModule } from '../platform/jobs/registry';
 import { triageJob, type TriageEngine } from '../routing/triage-job';
@@ -58,6 +59,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   const clock = opts.clock ?? systemClock;
   const database: DatabaseHandle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   let queue: JobQueue | undefined;
+  let events: EventBus | undefined;
   try {
     await database.migrate();
     queue = env.REDIS_URL ? new BullMqQueue(env.REDIS_URL, { prefix: opts.redisPrefix ?? env.QUEUE_PREFIX, log }) : new InProcessQueue(log);
@@ -83,14 +85,15 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );
     const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions });
-    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay };
+    events = env.REDIS_URL ? new RedisEventBus(env.REDIS_URL, opts.redisPrefix ?? env.QUEUE_PREFIX, log) : new InProcessEventBus();
+    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay, events };
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
       await scheduleSweep(database.db, clock.now());
       if ((opts.relayIntervalMs ?? 250) > 0) relay.start(opts.relayIntervalMs ?? 250);
     }
-    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR };
+    const deps: AppDeps = { env, database, db: database.db, queue, relay, clock, log, dataDir: env.DATA_DIR, events };
     let closed = false;
     return {
       deps,
@@ -99,6 +102,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       async shutdown() {
         if (closed) return;
         closed = true;
+        // open event streams end first, so an HTTP server can close
+        await events!.close();
         await relay.stop();
         await queue!.close();
         await database.close();
@@ -106,6 +111,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       },
     };
   } catch (err) {
+    await events?.close().catch(() => {});
     await queue?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;

@@ -6,6 +6,7 @@ import type { OutboxRelay } from '../platform/jobs/outbox';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import type { Principal } from '../access/principal';
+import type { EventBus } from '../platform/events';
 
 /** Everything a request may use, built once at start and handed to the app. */
 export interface AppDeps {
@@ -18,6 +19,8 @@ export interface AppDeps {
   log: Logger;
   /** where the demo keeps its local Twilio token etc.; set in embedded mode */
   dataDir: string;
+  /** live updates for the console (server-sent events) */
+  events: EventBus;
 }
 
 export interface AppEnv {
