@@ -27,11 +27,20 @@ const fmtDay = (d: string) => {
   return `${Number(m)}/${Number(day)}`;
 };
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  const n = v / p;
-  return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * p;
+/** A round step for about four grid lines; counts get whole steps. */
+function niceStep(max: number, whole: boolean): number {
+  const raw = Math.max(max, 1e-9) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((x) => x >= raw && (!whole || Number.isInteger(x))) ?? 10 * p;
+  return whole ? Math.max(1, step) : step;
+}
+
+function axis(v: number, whole = true): { max: number; ticks: number[] } {
+  const step = niceStep(Math.max(v, whole ? 4 : 1), whole);
+  const max = Math.max(step, Math.ceil(v / step) * step);
+  const ticks: number[] = [];
+  for (let t = 0; t <= max + 1e-9; t += step) ticks.push(Math.round(t * 100) / 100);
+  return { max, ticks };
 }
 
 function Frame(props: { id: string; title: string; desc: string; width: number; height: number; children: unknown }) {
@@ -83,12 +92,11 @@ export function StackedColumns(props: { id: string; title: string; desc: string;
   const top = 34;
   const bottom = 40;
   const totals = props.categories.map((_, i) => props.series.reduce((s, se) => s + (se.values[i] ?? 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  const { max, ticks } = axis(Math.max(0, ...totals), !props.unit);
   const plotH = height - top - bottom;
   const slot = (width - left - right) / Math.max(1, props.categories.length);
   const bar = Math.min(48, slot * 0.7);
   const y = (v: number) => top + plotH - (v / max) * plotH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * max);
   return (
     <Frame id={props.id} title={props.title} desc={props.desc} width={width} height={height}>
       <Legend names={props.series.map((s) => s.name)} x={left} y={16} />
@@ -96,7 +104,7 @@ export function StackedColumns(props: { id: string; title: string; desc: string;
         <g>
           <line x1={left} x2={width - right} y1={y(t)} y2={y(t)} stroke={grid} />
           <text x={left - 6} y={y(t) + 4} text-anchor="end" fill={ink}>
-            {Number.isInteger(t) ? t : t.toFixed(1)}
+            {t}
           </text>
         </g>
       ))}
@@ -118,7 +126,7 @@ export function StackedColumns(props: { id: string; title: string; desc: string;
             })}
             {totals[i]! > 0 ? (
               <text x={x + bar / 2} y={y(totals[i]!) - 4} text-anchor="middle" fill={ink}>
-                {totals[i]}
+                {Math.round(totals[i]! * 10) / 10}
               </text>
             ) : null}
             <text x={x + bar / 2} y={height - bottom + 16} text-anchor="middle" fill={ink}>
@@ -139,7 +147,7 @@ export function Bars(props: { id: string; title: string; desc: string; rows: { l
   const left = 210;
   const right = 70;
   const height = top * 2 + Math.max(1, props.rows.length) * rowH;
-  const max = props.max ?? niceMax(Math.max(0, ...props.rows.map((r) => r.value ?? 0)));
+  const max = props.max ?? axis(Math.max(0, ...props.rows.map((r) => r.value ?? 0))).max;
   const w = (v: number) => ((width - left - right) * v) / max;
   return (
     <Frame id={props.id} title={props.title} desc={props.desc} width={width} height={height}>

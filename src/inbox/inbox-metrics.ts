@@ -20,7 +20,7 @@ import { channels } from '../../triage/types';
  *   and never needed a person's reply;
  * - backlog by queue: now, what is open, unassigned, past its SLA, and the longest wait;
  * - missed calls: missed calls in the period, text-backs sent, and how many of those patients
- *   wrote back by text within 7 days ("recovered").
+ *   wrote back by text within 7 days, in any of their conversations ("recovered").
  * Reminder confirmation and no-show rates come from the appointment figures beside these.
  */
 
@@ -199,7 +199,9 @@ export async function inboxMetrics(db: Database, who: Principal, query: z.input<
              and t.status in ('sent', 'delivered', 'simulated') and t.created_at >= ${ts(start)} and t.created_at < ${ts(end)}) as sent,
           (select count(*) from messages t where t.practice_id = ${p.id} and t.direction = 'outbound' and t.meta ->> 'kind' = 'missed_call_text_back'
              and t.status in ('sent', 'delivered', 'simulated') and t.created_at >= ${ts(start)} and t.created_at < ${ts(end)}
-             and exists (select 1 from messages r where r.conversation_id = t.conversation_id and r.direction = 'inbound' and r.kind = 'message'
+             and exists (select 1 from messages r join conversations rc on rc.id = r.conversation_id
+                         join conversations tc on tc.id = t.conversation_id
+                         where rc.patient_id = tc.patient_id and r.direction = 'inbound' and r.kind = 'message'
                          and r.channel = 'sms' and r.created_at > t.created_at and r.created_at <= t.created_at + interval '7 days')) as recovered`),
     );
     const cr = calls[0];
