@@ -318,7 +318,7 @@ async function writeTraffic(tx: Db, practiceId: string, queueIds: Map<string, st
           }
         }
       }
-      if (conv.status === 'open' && ageH > 6 && rng.chance(0.85)) {
+      if (conv.status === 'open' && ageH > 6 && rng.chance(0.95)) {
         // nobody wrote back: an assistant called them instead
         const who = rng.pick(['Alex Rivera', 'Jordan Lee']);
         const calledAt = addBusinessMinutes(at, rng.int(10, 120), hours, tz);
@@ -394,7 +394,7 @@ async function writeTraffic(tx: Db, practiceId: string, queueIds: Map<string, st
       }
     } else if (!people) {
       // answered by the template: most were closed by an assistant with a glance
-      if (ageH > 2 && rng.chance(0.92)) {
+      if (ageH > 2 && rng.chance(0.97)) {
         conv.status = 'resolved';
         conv.resolvedAt = new Date(at.getTime() + rng.int(20, 180) * MIN);
         conv.assigneeId = staff[assistantsFor(sc)];
@@ -496,7 +496,7 @@ async function writeAppointments(tx: Db, practiceId: string, pool: (PatientRow &
       const kind = rng.pick(kinds);
       const startsAt = zonedTime(tz, day.year, day.month, day.day, rng.int(8, 15), rng.pick([0, 20, 40]));
       const passed = startsAt.getTime() + kind.minutes * MIN <= now.getTime();
-      const answer = rng.chance(0.62) ? ('confirm' as const) : rng.chance(0.12) ? ('cancel' as const) : rng.chance(0.08) ? ('reschedule' as const) : null;
+      const answer = rng.chance(0.6) ? ('confirm' as const) : rng.chance(0.2) ? ('cancel' as const) : rng.chance(0.1) ? ('reschedule' as const) : null;
       const textAt = new Date(startsAt.getTime() - 2 * 86_400_000);
       const texted = textAt.getTime() < now.getTime();
       const answered = texted && answer !== null;
@@ -506,10 +506,10 @@ async function writeAppointments(tx: Db, practiceId: string, pool: (PatientRow &
         ? 'cancelled'
         : passed
           ? answered && answer === 'confirm'
-            ? rng.chance(0.96)
+            ? rng.chance(0.95)
               ? 'checked_in'
               : 'no_show'
-            : rng.chance(0.8)
+            : rng.chance(0.7)
               ? 'checked_in'
               : 'no_show'
           : answered && answer === 'confirm'

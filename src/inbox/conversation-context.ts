@@ -8,6 +8,7 @@ import { audit } from '../access/audit';
 import { channels, type Channel } from '../../triage/types';
 import { purposeSpecs, purposes, resolveLanguage, type TemplatePurpose } from '../../templates/index';
 import { renderForPractice } from '../outreach/templates';
+import { medicationsOf } from './playbooks';
 
 /*
  * What sits beside a conversation in the console: the patient panel (contact points with
@@ -246,9 +247,9 @@ const cannedPurposes = purposes.filter((p) => purposeSpecs[p].audience === 'pati
 
 /**
  * The practice's templates as canned answers for this conversation, rendered with the
- * practice's values, the patient's first name, the SLA due time and their next appointment.
- * A template needing a value this conversation does not have (a refill's medication, a slot
- * list) is left out rather than shown with a gap.
+ * practice's values, the patient's first name, the SLA due time, their next appointment and
+ * the medication and pharmacy their message named. A template needing a value this
+ * conversation does not have (a slot list) is left out rather than shown with a gap.
  */
 export async function cannedAnswers(db: Database, who: Principal, id: string, query: z.input<typeof CannedQuery>, now: Date, requestId: string | null) {
   const q = CannedQuery.parse(query);
@@ -263,6 +264,19 @@ export async function cannedAnswers(db: Database, who: Principal, id: string, qu
       .where(and(eq(appointments.patientId, c.patientId), gte(appointments.startsAt, now), inArray(appointments.status, ['booked', 'confirmed'])))
       .orderBy(asc(appointments.startsAt))
       .limit(1);
+    // what the patient's latest triaged message named fills the refill templates
+    const [latest] = await tx
+      .select({ triage: messages.triage })
+      .from(messages)
+      .where(and(eq(messages.conversationId, c.id), eq(messages.direction, 'inbound'), sql`${messages.triage} is not null`))
+      .orderBy(desc(messages.createdAt))
+      .limit(1);
+    const meds = medicationsOf(latest?.triage?.entities);
+    const pharmacy = typeof latest?.triage?.entities.pharmacy === 'string' ? latest.triage.entities.pharmacy : undefined;
+    const refill = {
+      ...(meds.length ? { medication: meds.map((m) => (m.strength ? `${m.name} ${m.strength}` : m.name)).join(', ') } : {}),
+      ...(pharmacy ? { pharmacy } : {}),
+    };
     const out: z.infer<typeof CannedAnswerSchema>[] = [];
     for (const purpose of cannedPurposes as TemplatePurpose[]) {
       if (!(purposeSpecs[purpose].channels as readonly string[]).includes(channel)) continue;
@@ -275,6 +289,7 @@ export async function cannedAnswers(db: Database, who: Principal, id: string, qu
           vars: {
             patient: patient?.firstName ? { firstName: patient.firstName } : {},
             ...(c.slaDueAt ? { sla: { dueAt: c.slaDueAt } } : {}),
+            ...(Object.keys(refill).length ? { refill } : {}),
             ...(next ? { appointment: { startsAt: next.startsAt, ...(next.provider ? { provider: next.provider } : {}) } } : {}),
           } as never,
         });

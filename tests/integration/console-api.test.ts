@@ -161,6 +161,13 @@ describe('beside a conversation', () => {
     const portal = await get<{ data: { purpose: string }[] }>(`/api/v1/conversations/${first.conversation.id}/canned-answers?channel=portal`);
     expect(portal.data.some((c) => c.purpose === 'refill_approved')).toBe(false);
     expect(portal.data.some((c) => c.purpose === 'hours')).toBe(true);
+    // once the patient's message names the medication and pharmacy, those answers are offered, filled
+    await db
+      .update(messages)
+      .set({ triage: { intent: 'refill_request', urgency: 'routine', confidence: 0.9, language: 'en', entities: { medications: ['lisinopril'], medicationDetails: [{ name: 'lisinopril', strength: '10 mg' }], pharmacy: 'CVS on Main St' }, redFlags: [], needsHuman: false } })
+      .where(eq(messages.id, first.message.id));
+    const named = await get<{ data: { purpose: string; text: string }[] }>(`/api/v1/conversations/${first.conversation.id}/canned-answers?channel=portal`);
+    expect(named.data.find((c) => c.purpose === 'refill_approved')?.text).toContain('lisinopril 10 mg was approved and sent to CVS on Main St');
     const es = await get<{ data: { language: string }[] }>(`/api/v1/conversations/${first.conversation.id}/canned-answers?language=es`);
     expect(es.data.every((c) => c.language === 'es')).toBe(true);
   });

@@ -8,6 +8,7 @@ import { connectLive, disconnectLive, onLiveStatus, type LiveStatus } from './li
 import { navigate, onLinkClick, usePath } from './lib/router';
 import { allShortcuts, useShortcuts } from './lib/keys';
 import { clearDrafts } from './lib/drafts';
+import { setDisplayZone } from './lib/format';
 import { Dialog, Field, Notice, inputValue } from './components/ui';
 import { InboxPage } from './pages/inbox/inbox-page';
 import { PatientsPage } from './pages/patients';
@@ -88,6 +89,7 @@ export function App(props: { session: Session; practices: Practice[] }) {
   useEffect(() => setMenu(false), [path]);
 
   const role = session.user.role;
+  setDisplayZone((props.practices.find((p) => p.id === practiceId) ?? props.practices[0])?.timeZone);
   const state: AppState = useMemo(
     () => ({
       session,

@@ -7,16 +7,29 @@ export const words = (s: string | null | undefined) => (s ? s.replaceAll('_', ' 
 
 export const capital = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
-const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
-const fullFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+/** Times are shown in the practice's zone (its hours, its appointments), whatever the browser's. */
+let zone: string | undefined;
+let formats = makeFormats(undefined);
+function makeFormats(timeZone: string | undefined) {
+  return {
+    time: new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', timeZone }),
+    day: new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone }),
+    full: new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' }),
+    date: new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone }),
+  };
+}
+export function setDisplayZone(timeZone: string | undefined) {
+  if (timeZone === zone) return;
+  zone = timeZone;
+  formats = makeFormats(timeZone);
+}
 
-export const fullTime = (iso: string | null | undefined) => (iso ? fullFmt.format(new Date(iso)) : '');
+export const fullTime = (iso: string | null | undefined) => (iso ? formats.full.format(new Date(iso)) : '');
 
 /** "10:42" today, "Mon, Jan 5" before. */
 export function shortTime(iso: string, now = new Date()): string {
   const d = new Date(iso);
-  return d.toDateString() === now.toDateString() ? timeFmt.format(d) : dayFmt.format(d);
+  return formats.date.format(d) === formats.date.format(now) ? formats.time.format(d) : formats.day.format(d);
 }
 
 /** "3 min", "2 h 5 min", "2 d 3 h". */

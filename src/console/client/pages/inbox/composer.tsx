@@ -96,8 +96,15 @@ export function Composer(props: { conversation: Conversation; context: Conversat
     if (!popup) return [];
     const q = popup.query.toLowerCase();
     if (popup.type === 'canned') {
+      const key = q.replaceAll(' ', '_');
+      // the template's name first (its start, then anywhere), then its description and text
+      const rank = (a: CannedAnswer) =>
+        !q ? 0 : a.purpose.startsWith(key) ? 0 : a.purpose.includes(key) ? 1 : a.description.toLowerCase().includes(q) ? 2 : a.text.toLowerCase().includes(q) ? 3 : 9;
       return (canned ?? [])
-        .filter((a) => !q || a.purpose.includes(q.replaceAll(' ', '_')) || a.description.toLowerCase().includes(q) || a.text.toLowerCase().includes(q))
+        .map((a) => ({ a, r: rank(a) }))
+        .filter((x) => x.r < 9)
+        .sort((x, y) => x.r - y.r)
+        .map((x) => x.a)
         .slice(0, 8)
         .map((a) => ({ label: a.purpose.replaceAll('_', ' '), detail: a.text, insert: a.text }));
     }
