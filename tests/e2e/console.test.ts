@@ -339,5 +339,13 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await tokenRow.locator('button:has-text("Revoke")').click();
     await tokenRow.locator('td:has-text("revoked")').waitFor();
     expect((await h.request('GET', '/api/v1/portal/messages', { token })).status).toBe(401);
+
+    // signing out ends the session and forgets this browser's drafts
+    await page.evaluate("localStorage.setItem('sb-draft:someone:conv', JSON.stringify({ body: 'x', kind: 'reply', savedAt: Date.now() }))");
+    await page.click('text=Sign out');
+    await page.waitForURL(/\/login$/);
+    expect(await page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('sb-draft:')).length")).toBe(0);
+    await page.goto(`${server.url}/inbox/c/${practiceId}`);
+    expect(new URL(page.url()).pathname).toBe('/login');
   }, 60_000);
 });

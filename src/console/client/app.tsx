@@ -146,7 +146,7 @@ export function App(props: { session: Session; practices: Practice[] }) {
           <button type="button" class="link" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
             ?
           </button>
-          <form method="post" action="/logout" onSubmit={() => clearDrafts(session.user.id ?? undefined)}>
+          <form method="post" action="/logout" onSubmit={() => clearDrafts()}>
             <button type="submit" class="link">
               Sign out
             </button>

@@ -48,7 +48,7 @@ export const clearDraft = (userId: string, conversationId: string) => {
   }
 };
 
-/** On sign-out, and of drafts that have aged out. */
+/** Every draft in this browser (on sign-out: a shared workstation keeps no one's replies), or one person's and the aged ones. */
 export function clearDrafts(userId?: string) {
   try {
     for (let i = localStorage.length - 1; i >= 0; i--) {
