@@ -40,6 +40,8 @@ async function main() {
     deps.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 8000);
     force.unref();
+    // open consoles' event streams end first, or the server would wait for them
+    await deps.events?.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.shutdown();
     process.exit(0);

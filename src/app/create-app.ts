@@ -13,6 +13,12 @@ import { appointmentRoutes } from '../scheduling/appointment-routes';
 import { appointmentImportRoutes } from '../scheduling/appointment-import-routes';
 import { ehrRoutes } from '../scheduling/ehr/ehr-routes';
 import { consoleRoutes } from '../console/routes';
+import { announceChanges, liveRoutes } from '../console/live-routes';
+import { figuresRoutes } from '../console/figures-routes';
+import { inboxRoutes } from '../inbox/inbox-routes';
+import { metricsRoutes } from '../inbox/metrics-routes';
+import { officeSettingsRoutes } from '../practices/office-settings-routes';
+import { userAdminRoutes } from '../staff/user-admin-routes';
 import { conversationActionRoutes, conversationRoutes } from '../inbox/conversation-routes';
 import { messageRoutes } from '../routing/message-routes';
 import { patientRoutes } from '../patients/patient-routes';
@@ -136,6 +142,7 @@ export function createApp(deps: AppDeps | DepsPerRequest) {
   });
   app.use('/api/v1/*', authenticate());
   app.use('*', inputGuard());
+  app.use('/api/v1/*', announceChanges());
 
   systemRoutes(app);
   sessionRoutes(app);
@@ -167,6 +174,13 @@ export function createApp(deps: AppDeps | DepsPerRequest) {
   profileRoutes(app);
   auditRoutes(app);
   qaRoutes(app);
+  // the console's live updates, inbox reads, figures, user admin and office settings
+  liveRoutes(app);
+  inboxRoutes(app);
+  metricsRoutes(app);
+  figuresRoutes(app);
+  userAdminRoutes(app);
+  officeSettingsRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: 'sb_session' });

@@ -3,6 +3,7 @@ import type { Env } from '../platform/env';
 import { BullMqQueue } from '../platform/jobs/bullmq';
 import { InProcessQueue } from '../platform/jobs/in-process';
 import { OutboxRelay } from '../platform/jobs/outbox';
+import { InProcessEventBus, RedisEventBus, type EventBus } from '../platform/events';
 import type { JobQueue } from '../platform/jobs/queue';
 import { startWorkers, type JobDeps, type JobModule } from '../platform/jobs/registry';
 import { triageJob, type TriageEngine } from '../routing/triage-job';
@@ -84,6 +85,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
   const database: DatabaseHandle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   let queue: JobQueue | undefined;
   let throttleRedis: Redis | undefined;
+  let events: EventBus | undefined;
   try {
     await database.migrate();
     const blobs = await createBlobStore(env);
@@ -119,7 +121,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       modules.map((m) => [m.queue, { attempts: m.attempts, backoffMs: opts.backoffMs ?? m.backoffMs }]),
     );
     const relay = new OutboxRelay({ db: database.db, queue, clock, log }, { jobOptions, staleAfterMs: opts.reconcile?.staleAfterMs });
-    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay, blobs };
+    events = env.REDIS_URL ? new RedisEventBus(env.REDIS_URL, opts.redisPrefix ?? env.QUEUE_PREFIX, log) : new InProcessEventBus();
+    const jobDeps: JobDeps = { env, db: database.db, clock, log, relay, blobs, events };
     if (opts.runWorkers) {
       if (queue.kind === 'in-process') await relay.recoverAfterRestart();
       startWorkers(jobDeps, queue, modules);
@@ -150,6 +153,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
           : createSimulatedVoiceCaller(),
       files: packageFiles,
       dataDir: env.DATA_DIR,
+      events,
     };
     let closed = false;
     return {
@@ -159,6 +163,8 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
       async shutdown() {
         if (closed) return;
         closed = true;
+        // open event streams end first, so an HTTP server can close
+        await events!.close();
         await relay.stop();
         await queue!.close();
         throttleRedis?.disconnect();
@@ -168,6 +174,7 @@ export async function createRuntime(env: Env, opts: RuntimeOptions): Promise<Run
     };
   } catch (err) {
     throttleRedis?.disconnect();
+    await events?.close().catch(() => {});
     await queue?.close().catch(() => {});
     await database.close().catch(() => {});
     throw err;

@@ -11,6 +11,7 @@ import type { BlobStore } from '../platform/blobs/blob-store';
 import type { LoginThrottle } from '../access/login-throttle';
 import type { ProviderSecrets } from '../access/provider-secrets';
 import type { VoiceCaller } from '../../channels/voice/caller';
+import type { EventBus } from '../platform/events';
 
 /**
  * Everything a request may use, handed to the app by its entry point: built once at start on
@@ -34,6 +35,8 @@ export interface AppDeps {
   loginThrottle: LoginThrottle;
   /** places calls (Twilio, or simulated); absent at the edge, which answers 501 for calls */
   voiceCaller?: VoiceCaller;
+  /** live updates for the console (server-sent events); absent at the edge */
+  events?: EventBus;
   /** what inbound webhooks are verified with */
   secrets: ProviderSecrets;
   /** the console's files and the API reference's assets; absent at the edge, which answers 501 for them */
@@ -42,8 +45,10 @@ export interface AppDeps {
 
 /** Files served as they are, from the package. */
 export interface StaticFiles {
-  /** a file of src/console by name (index.html, app.js, ...) */
+  /** a page of src/console by name (index.html, login.html) */
   console(name: string): string;
+  /** a bundle of dist/console by name (app.js, app.css...), null when the console is not built */
+  consoleBundle(name: string): string | null;
   /** a file of the swagger-ui-dist package by name */
   docsAsset(name: string): Uint8Array;
 }

@@ -521,6 +521,21 @@ export const templates = pgTable(
   (t) => [uniqueIndex('templates_practice_key_lang_channel').on(t.practiceId, t.key, t.language, t.channel)],
 );
 
+/** A conversation's playbook checklist: which items a person ticked, by whom and when. */
+export const playbookTicks = pgTable(
+  'playbook_ticks',
+  {
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** the queue playbook item's key */
+    itemKey: text().notNull(),
+    checkedById: uuid().references(() => users.id, { onDelete: 'set null' }),
+    checkedAt: tz().notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.itemKey] })],
+);
+
 export type RefillStatus = 'pending' | 'approved' | 'denied';
 
 /** A refill request taken from a triaged message; a clinician (manager or admin) approves or denies it. */
