@@ -127,6 +127,10 @@ export function createApp(deps: AppDeps | DepsPerRequest) {
         baseUri: ["'self'"],
         objectSrc: ["'none'"],
       },
+      // not hono's default no-referrer: under it Chromium sends `Origin: null` on our own form
+      // posts (sign-out), which the same-origin check rightly refuses; same-origin still sends
+      // nothing to other sites
+      referrerPolicy: 'same-origin',
       strictTransportSecurity: deps.env.PUBLIC_BASE_URL.startsWith('https://') ? 'max-age=63072000; includeSubDomains' : false,
       // a route that sets its own (stricter) policy keeps it: served files are sandboxed
       overwrite: false,
