@@ -143,7 +143,7 @@ export async function deactivateUser(db: Database, who: Principal, userId: strin
  * A scoped admin acts on people of its practices only: a user it cannot see at all is not
  * found; one who also works for another practice (or administers every practice) is refused.
  */
-async function assertAdministers(tx: Db, who: Principal, userId: string) {
+export async function assertAdministers(tx: Db, who: Principal, userId: string) {
   if (isGlobalAdmin(who)) return;
   const [target] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
   const grants = (await tx.select({ practiceId: practiceGrants.practiceId }).from(practiceGrants).where(eq(practiceGrants.userId, userId))).map(

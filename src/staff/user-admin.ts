@@ -2,12 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../platform/db/client';
 import { practiceGrants, queueGrants, queues, sessions, users } from '../platform/db/schema';
-import { canSeePractice, isAdmin, type Principal } from '../access/principal';
+import { canSeePractice, coversPractices, isAdmin, isGlobalAdmin, type Principal } from '../access/principal';
 import { generatePassword, hashPassword } from '../access/secrets';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { audit } from '../access/audit';
 import { findPractice } from '../practices/practices';
-import { listUsers, roles, type UserView } from './people';
+import { assertAdministers, listUsers, roles, type UserView } from './people';
 
 /*
  * What an admin does to a person after adding them: change their name, role and grants
@@ -41,6 +41,8 @@ export async function updateUser(db: Database, who: Principal, id: string, input
   if (!isAdmin(who)) throw forbidden('only admins change users');
   const data = UpdateUserSchema.parse(input);
   await db.transaction(async (tx) => {
+    // a scoped admin changes people of its practices only (issue 12, point 1)
+    await assertAdministers(tx, who, id);
     const [u] = await tx.select().from(users).where(eq(users.id, id));
     if (!u) throw notFound('user');
     if (id === who.userId && data.role !== undefined && data.role !== u.role) throw new AppError('conflict', 'you cannot change your own role');
@@ -57,6 +59,8 @@ export async function updateUser(db: Database, who: Principal, id: string, input
       if (practiceIds.length) await tx.insert(practiceGrants).values(practiceIds.map((practiceId) => ({ userId: id, practiceId })));
     }
     if (role !== 'admin' && practiceIds.length === 0) throw new AppError('validation_failed', 'practices: a manager or assistant needs at least one practice');
+    // an admin without practices administers every practice: only a global admin grants that
+    if (!isGlobalAdmin(who) && !coversPractices(who, practiceIds)) throw forbidden('an admin of some practices grants those practices only: name them in practices');
     if (data.queueIds !== undefined || data.practices !== undefined || role !== 'assistant') {
       const current = (await tx.select({ q: queueGrants.queueId }).from(queueGrants).where(eq(queueGrants.userId, id))).map((g) => g.q);
       let wanted = role === 'assistant' ? (data.queueIds ?? current) : [];
@@ -88,6 +92,8 @@ export async function resetUserPassword(db: Database, who: Principal, id: string
   const password = data.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
   await db.transaction(async (tx) => {
+    // a scoped admin resets the passwords of people of its practices only (issue 12, point 1)
+    await assertAdministers(tx, who, id);
     const [u] = await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id)).returning({ id: users.id });
     if (!u) throw notFound('user');
     await tx.delete(sessions).where(eq(sessions.userId, id));
@@ -99,6 +105,7 @@ export async function resetUserPassword(db: Database, who: Principal, id: string
 export async function reactivateUser(db: Database, who: Principal, id: string, requestId: string | null): Promise<UserView> {
   if (!isAdmin(who)) throw forbidden('only admins reactivate users');
   await db.transaction(async (tx) => {
+    await assertAdministers(tx, who, id);
     const [u] = await tx
       .update(users)
       .set({ active: true, deactivatedAt: null, updatedAt: new Date() })

@@ -83,6 +83,35 @@ describe('a scoped admin', () => {
     expect((await h.request('POST', `/api/v1/users/${own.id}/deactivate`, { token: scoped })).status).toBe(200);
   });
 
+  it('cannot change, reset the password of or reactivate people outside its practices, nor make anyone a global admin', async () => {
+    const db = h.runtime.deps.db;
+    const other = await userWithPassword(db, 'manager', ['sa-beta']);
+    const both = await userWithPassword(db, 'assistant', ['sa-alpha', 'sa-beta']);
+    const globalAdmin = await userWithPassword(db, 'admin');
+    const own = await userWithPassword(db, 'assistant', ['sa-alpha']);
+    const before = await db.select().from(users);
+    for (const [target, status] of [
+      [other.id, 404],
+      [globalAdmin.id, 404],
+      [both.id, 403],
+    ] as const) {
+      expect((await h.request('PATCH', `/api/v1/users/${target}`, { token: scoped, body: { name: 'taken over' } })).status).toBe(status);
+      expect((await h.request('POST', `/api/v1/users/${target}/password`, { token: scoped, body: { password: 'attacker chosen password' } })).status).toBe(status);
+      expect((await h.request('POST', `/api/v1/users/${target}/reactivate`, { token: scoped })).status).toBe(status);
+    }
+    // its own assistant cannot be made an admin of every practice, nor granted another practice
+    expect((await h.request('PATCH', `/api/v1/users/${own.id}`, { token: scoped, body: { role: 'admin', practices: [] } })).status).toBe(403);
+    expect((await h.request('PATCH', `/api/v1/users/${own.id}`, { token: scoped, body: { practices: ['sa-alpha', 'sa-beta'] } })).status).toBe(400);
+    const after = await db.select().from(users);
+    const pick = (rows: typeof before) => rows.filter((u) => [other.id, both.id, globalAdmin.id, own.id].includes(u.id)).map((u) => [u.id, u.name, u.role, u.passwordHash, u.active]);
+    expect(pick(after)).toEqual(pick(before));
+    // the global admin's password still signs in
+    await login(globalAdmin.email, globalAdmin.password);
+    // inside its practice it does all of it
+    expect((await h.request('PATCH', `/api/v1/users/${own.id}`, { token: scoped, body: { name: 'Renamed', role: 'admin', practices: ['sa-alpha'] } })).status).toBe(200);
+    expect((await h.request('POST', `/api/v1/users/${own.id}/password`, { token: scoped, body: {} })).status).toBe(200);
+  });
+
   it('cannot revoke or even list global tokens or other practices\' tokens', async () => {
     const db = h.runtime.deps.db;
     await tokenFor(db, 'manager', 'sa-beta');
