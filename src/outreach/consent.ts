@@ -167,3 +167,42 @@ export async function consentOf(db: Database, who: Principal, patientId: string,
     return stateOf(tx, p.id, null);
   });
 }
+
+/**
+ * What a request to stop, written in a portal message or said in a voicemail, asks to stop:
+ * the channels it names (texts, calls, email); when it names none, the way we reach the patient
+ * that the channel implies (a voicemail: calls; a portal message: texts and email, the
+ * automated messages a portal user gets). Opt-out by any reasonable means (FCC 2024).
+ */
+export function purposesNamed(text: string, channel: 'portal' | 'voice'): ConsentPurpose[] {
+  const t = text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const out: ConsentPurpose[] = [];
+  if (/\b(texts?|texting|sms|text messages?|mensajes? de texto|textos?)\b/.test(t)) out.push('sms');
+  if (/\b(call|calls|calling|phone calls?|robocalls?|llam\w*)\b/.test(t)) out.push('voice');
+  if (/\b(e-?mails?|e-?mailing|correos?)\b/.test(t)) out.push('email');
+  if (out.length > 0) return out;
+  return channel === 'voice' ? ['voice'] : ['sms', 'email'];
+}
+
+/**
+ * Revokes, for every contact point of the patient that the purposes reach (phones for texts and
+ * calls, email addresses for email), in the ledger with the message that asked; a purpose
+ * already revoked is left as it is, so a retried job records nothing twice. Answers what changed.
+ */
+export async function revokeAskedInWords(
+  db: Db,
+  input: { practiceId: string; patientId: string; messageId: string; purposes: ConsentPurpose[]; source: string; at: Date },
+): Promise<{ purpose: ConsentPurpose; contactPointId: string }[]> {
+  const points = await db.select().from(contactPoints).where(and(eq(contactPoints.patientId, input.patientId), eq(contactPoints.practiceId, input.practiceId)));
+  const changed: { purpose: ConsentPurpose; contactPointId: string }[] = [];
+  for (const purpose of input.purposes) {
+    for (const p of points) {
+      const reaches = purpose === 'email' ? p.kind === 'email' : p.kind === 'phone';
+      const current = purpose === 'sms' ? p.smsConsent : purpose === 'email' ? p.emailConsent : p.voiceConsent;
+      if (!reaches || current === 'revoked') continue;
+      await recordConsent(db, { practiceId: input.practiceId, contactPointId: p.id, purpose, state: 'revoked', source: input.source, detail: null, messageId: input.messageId, at: input.at });
+      changed.push({ purpose, contactPointId: p.id });
+    }
+  }
+  return changed;
+}

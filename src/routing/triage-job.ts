@@ -5,6 +5,7 @@ import type { MessageMeta } from '../platform/db/message-meta';
 import { applyAutomation } from '../inbox/people-only';
 import { detectOptOut } from '../../triage/opt-out';
 import { routeMessage } from './route-message';
+import { purposesNamed, revokeAskedInWords } from '../outreach/consent';
 import { recordRefillRequest } from '../inbox/refills/refills';
 import { defineJob } from '../platform/jobs/registry';
 import { answerFromIntent, handleAppointmentReply, settleAnsweredReply } from '../scheduling/appointment-answers';
@@ -44,6 +45,27 @@ export function triageJob(engine: () => TriageEngine) {
       }
       // a voicemail with no transcript carries a marker for staff, not the caller's words
       const text = row.m.meta.noTranscript ? '' : [row.m.subject, row.m.body].filter(Boolean).join('\n');
+      // a request to stop written in a portal message or said in a voicemail is honoured like a
+      // text's (texts and email check theirs on arrival): revoked in the ledger with this message
+      const byWords = row.m.direction === 'inbound' && (row.m.channel === 'portal' || (row.m.channel === 'voice' && row.m.meta.kind === 'voicemail'));
+      if (byWords && text !== '' && !row.m.meta.optOut) {
+        const optOut = detectOptOut(row.m.body);
+        if (optOut) {
+          const channel = row.m.channel === 'portal' ? 'portal' : 'voice';
+          await deps.db.transaction(async (tx) => {
+            await revokeAskedInWords(tx, {
+              practiceId: row.m.practiceId,
+              patientId: row.patientId,
+              messageId: row.m.id,
+              purposes: purposesNamed(row.m.body, channel),
+              source: channel === 'portal' ? 'portal_free_text' : 'voicemail_free_text',
+              at: deps.clock.now(),
+            });
+            row.m.meta = { ...row.m.meta, optOut: { kind: optOut.kind, language: optOut.language } };
+            await tx.update(messages).set({ meta: row.m.meta }).where(eq(messages.id, row.m.id));
+          });
+        }
+      }
       const ask = (t: string) => engine().triage({ text: t, channel: row.m.channel, receivedAt: row.m.createdAt, timeZone: row.patientZone ?? row.timeZone });
       const [files] = await deps.db.select({ n: count() }).from(messageAttachments).where(eq(messageAttachments.messageId, row.m.id));
       const result = withChannelFacts(ask(text), { body: text, meta: row.m.meta, attachments: Number(files?.n ?? 0) }, ask);
