@@ -11,7 +11,7 @@ async function main() {
   // embedded mode (no REDIS_URL) runs the job handlers here; with Redis, `npm run worker` does
   const runtime = await createRuntime(env, { runWorkers: !env.REDIS_URL });
   const { deps } = runtime;
-  const seeded = await seedIfEmpty(deps.db, deps.clock);
+  const seeded = await seedIfEmpty(deps.db, deps.clock, deps.blobs);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
   // print where to go only once connections are taken

@@ -15,6 +15,8 @@ import {
   users,
 } from '../platform/db/schema';
 import type { Clock } from '../platform/clock';
+import type { BlobStore } from '../platform/blobs/blob-store';
+import { addDemoMedia } from './demo-media';
 import type { MessageMeta } from '../platform/db/message-meta';
 import { addBusinessMinutes, localParts, zonedTime } from '../platform/time';
 import { addJob } from '../platform/jobs/catalog';
@@ -84,10 +86,10 @@ const playbooks: Record<string, { key: string; label: string; entity?: string }[
 };
 
 /** Seeds the demo practice when the database holds no practice at all. Returns the admin login once. */
-export async function seedIfEmpty(db: Database, clock: Clock): Promise<{ email: string; password: string } | null> {
+export async function seedIfEmpty(db: Database, clock: Clock, blobs?: BlobStore): Promise<{ email: string; password: string } | null> {
   const [{ n }] = (await db.select({ n: count() }).from(practices)) as [{ n: number }];
   if (Number(n) > 0) return null;
-  return seedDemo(db, clock);
+  return seedDemo(db, clock, blobs);
 }
 
 /**
@@ -97,7 +99,8 @@ export async function seedIfEmpty(db: Database, clock: Clock): Promise<{ email: 
  * calls with text-backs, voicemails, and appointments with reminders and the patients'
  * answers. Deterministic for a given clock (a seeded PRNG), and written in a few bulk inserts.
  */
-export async function seedDemo(db: Database, clock: Clock): Promise<{ email: string; password: string }> {
+/** With a blob store, the voicemails get their recordings and a few texts a photo (demo-media.ts). */
+export async function seedDemo(db: Database, clock: Clock, blobs?: BlobStore): Promise<{ email: string; password: string }> {
   const now = clock.now();
   const practice = await createPractice(db, 'system', demoPractice);
   const { password } = await addUser(db, 'system', { email: demoAdminEmail, name: 'Demo Admin', role: 'admin' });
@@ -131,6 +134,7 @@ export async function seedDemo(db: Database, clock: Clock): Promise<{ email: str
       updatedAt: new Date(now.getTime() - 5 * 86_400_000),
     });
   });
+  if (blobs) await addDemoMedia(db, blobs, practice.id);
   return { email: demoAdminEmail, password };
 }
 

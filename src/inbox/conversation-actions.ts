@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { inSaneYears, saneYearsMessage } from '../platform/time';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
-import { contactPoints, conversations, messages, patients, practiceGrants, practices, queues, users, type ConversationStatus } from '../platform/db/schema';
+import { contactPoints, conversations, messages, patients, practiceGrants, practices, queueGrants, queues, users, type ConversationStatus } from '../platform/db/schema';
 import { canSeeQueue, type Principal } from '../access/principal';
 import { AppError, forbidden, notFound } from '../platform/errors';
 import { channels, type Channel } from '../../triage/types';
@@ -184,8 +184,19 @@ export async function assignConversation(db: Database, who: Principal, id: strin
     }
     if (data.assigneeId !== undefined) {
       if (data.assigneeId !== null) {
-        if (who.role === 'assistant' && data.assigneeId !== who.userId) throw forbidden('assistants can only take conversations themselves');
         const [u] = await tx.select({ active: users.active, role: users.role }).from(users).where(eq(users.id, data.assigneeId));
+        if (who.role === 'assistant' && data.assigneeId !== who.userId) {
+          // an assistant hands work on only to a colleague who may already see it: an assistant
+          // granted the conversation's queue (minimum necessary), or a manager of the practice
+          const queueId = set.queueId ?? c.queueId;
+          const [granted] =
+            u?.role === 'assistant' && queueId
+              ? await tx.select({ userId: queueGrants.userId }).from(queueGrants).where(and(eq(queueGrants.userId, data.assigneeId), eq(queueGrants.queueId, queueId)))
+              : [];
+          if (u?.role === 'admin' || (u?.role === 'assistant' && !granted)) {
+            throw forbidden('assistants hand a conversation only to a colleague granted its queue, or to a manager of the practice');
+          }
+        }
         const [grant] = await tx
           .select({ userId: practiceGrants.userId })
           .from(practiceGrants)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
@@ -9,7 +9,7 @@ import { inboundSms, postTwilio } from '../helpers/twilio';
 import { FakeClock } from '../../src/platform/clock';
 import { seedDemo, demoPractice } from '../../src/app/seed';
 import { setPassword } from '../../src/staff/people';
-import { messages, practices, routingRuleSets, sessions, users } from '../../src/platform/db/schema';
+import { contactPoints, messages, practices, routingRuleSets, sessions, users } from '../../src/platform/db/schema';
 
 /*
  * The console in Debian's Chromium, on the demo practice as `npm start` seeds it: an
@@ -44,9 +44,9 @@ describe.runIf(enabled)('the console in Chromium', () => {
 
   beforeAll(async () => {
     // the server's clock is the browser's: "the last 7 days" mean the same days to both
-    h = await startHarness({ clock: new FakeClock(new Date()), env: { PUBLIC_BASE_URL: 'http://127.0.0.1' } });
+    h = await startHarness({ clock: new FakeClock(new Date()), env: { PUBLIC_BASE_URL: 'http://127.0.0.1', EHR_SECRET_KEY: '0'.repeat(63) + '1' } });
     const db = h.runtime.deps.db;
-    await seedDemo(db, h.clock);
+    await seedDemo(db, h.clock, h.runtime.deps.blobs);
     for (const email of [alex, morgan, admin]) await setPassword(db, email, password);
     practiceId = (await db.select({ id: practices.id }).from(practices).where(eq(practices.slug, demoPractice.slug)))[0]!.id;
     server = await listen(h.app.fetch);
@@ -178,6 +178,103 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await page.click('#collision-dialog button:has-text("Keep editing")');
     expect(await page.inputValue('#reply-body')).toBe('Hi, we will call you this afternoon about the forms.');
   }, 90_000);
+
+  it('plays a voicemail, shows a photo, snoozes at the practice’s 8:00, resolves an emergency with a reason, hands work to a colleague', async () => {
+    const db = h.runtime.deps.db;
+    const manager = await newPage();
+    await signIn(manager, server.url, morgan, password);
+    // a seeded voicemail: its recording plays from our own origin, its transcript beside it
+    const [voicemail] = await db.select({ conversationId: messages.conversationId }).from(messages).where(sql`${messages.meta}->>'kind' = 'voicemail'`).limit(1);
+    await manager.goto(`${server.url}/inbox/c/${voicemail!.conversationId}`);
+    const audio = manager.locator('.voicemail audio');
+    await audio.waitFor();
+    expect(await audio.getAttribute('src')).toMatch(/^\/api\/v1\/attachments\//);
+    const duration = `new Promise((r) => { const a = document.querySelector('.voicemail audio'); a.preload = 'auto'; a.addEventListener('loadedmetadata', () => r(a.duration), { once: true }); a.load(); })`;
+    expect(await manager.evaluate(duration)).toBeGreaterThan(0);
+    expect(await manager.textContent('.voicemail')).toContain('Transcript');
+    // a patient's photo of their insurance card
+    const [photo] = await db.select({ conversationId: messages.conversationId }).from(messages).where(sql`${messages.body} like '%new card%' and ${messages.direction} = 'inbound'`).limit(1);
+    await manager.goto(`${server.url}/inbox/c/${photo!.conversationId}`);
+    const img = manager.locator('.thread .images img').first();
+    await img.waitFor();
+    expect(await manager.evaluate(`(() => { const i = document.querySelector('.thread .images img'); return i.decode().then(() => i.naturalWidth); })()`)).toBeGreaterThan(0);
+
+    const page = await newPage();
+    await signIn(page, server.url, alex, password);
+    const { conversation: general } = await makeConversation(db, practiceId, { queue: 'general', firstName: 'Snoozy', body: 'call me tomorrow please' });
+    await page.goto(`${server.url}/inbox/c/${general.id}`);
+    await page.waitForSelector('.thread .msg');
+    // snooze: "Tomorrow 8:00" is 8:00 at the practice (New York), whatever the browser's zone
+    await page.locator('#conversation-title').click();
+    await page.keyboard.press('s');
+    await page.waitForSelector('#snooze-dialog[open]');
+    expect(await page.textContent('#snooze-dialog button:has-text("Tomorrow 8:00")')).toMatch(/8:00\sAM E[SD]T/);
+    await page.keyboard.press('Escape');
+
+    // the open emergency: resolving without a reply asks for a reason, in words (not the API's)
+    const { conversation: emergency, message: alarm } = await makeConversation(db, practiceId, { queue: 'urgent', firstName: 'Elena', body: 'my chest hurts and my arm is numb' });
+    await db.update(messages).set({ triage: { intent: 'other', urgency: 'emergency', confidence: 0.95, language: 'en', entities: {}, redFlags: ['chest_pain'], needsHuman: true } }).where(eq(messages.id, alarm.id));
+    await page.goto(`${server.url}/inbox/c/${emergency.id}`);
+    await page.waitForSelector('.thread .msg');
+    await page.locator('#conversation-title').click();
+    await page.keyboard.press('e');
+    await page.waitForSelector('#confirm-dialog[open]');
+    const asked = (await page.textContent('#confirm-dialog'))!;
+    expect(asked).toContain('unanswered emergency message');
+    expect(asked).not.toContain('"confirm"');
+    await page.fill('#confirm-reason', 'Spoke to her by phone; she is on her way to the ER');
+    await page.click('#confirm-dialog button:has-text("Confirm")');
+    await page.waitForSelector('.notice.ok:has-text("Resolved")');
+
+    // hand a refill to Sam (granted refills); Jordan (not granted) is not offered
+    const { conversation: refill } = await makeConversation(db, practiceId, { queue: 'refills', firstName: 'Handed', body: 'refill my metformin please' });
+    await page.goto(`${server.url}/inbox/c/${refill.id}`);
+    await page.waitForSelector('.thread .msg');
+    await page.locator('#conversation-title').click();
+    await page.keyboard.press('a');
+    await page.waitForSelector('#assign-dialog[open]');
+    await page.waitForSelector('#assign-person option:has-text("Sam Patel")', { state: 'attached' });
+    const offered = await page.$$eval('#assign-person option', (o) => o.map((x) => x.textContent ?? ''));
+    expect(offered.some((o) => o.startsWith('Sam Patel'))).toBe(true);
+    expect(offered.some((o) => o.startsWith('Jordan Lee'))).toBe(false);
+    await page.selectOption('#assign-person', { label: offered.find((o) => o.startsWith('Sam Patel'))! });
+    await page.click('#assign-dialog button[type=submit]');
+    await page.waitForSelector('#assignee-name:has-text("Sam Patel")');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('a patient’s record: found by phone, edited, consent recorded per contact; an admin connects the EHR', async () => {
+    const page = await newPage();
+    await signIn(page, server.url, alex, password);
+    const { patient } = await makeConversation(h.runtime.deps.db, practiceId, { queue: 'general', firstName: 'Recorda', phone: '+16175550188', body: 'hi' });
+    await page.click('#nav-patients');
+    await page.fill('#patient-search', '(617) 555-0188');
+    await page.locator('.results a', { hasText: 'Recorda' }).click();
+    await page.waitForSelector('#patient-contacts');
+    await page.click('#edit-patient');
+    await page.fill('#patient-dob', '1980-02-03');
+    await page.selectOption('#patient-language', 'es');
+    await page.click('#patient-form button[type=submit]');
+    await page.waitForSelector('#patient-facts:has-text("1980-02-03")');
+    expect(await page.textContent('#patient-facts')).toContain('Spanish');
+    // the patient said on the phone: no more texts
+    const sms = page.locator('#patient-contacts .contact-consent[data-purpose=sms]');
+    await sms.locator('button').click();
+    await sms.locator('button[type=submit]').click();
+    await sms.locator('.consent-revoked').waitFor();
+    const [cp] = await h.runtime.deps.db.select().from(contactPoints).where(eq(contactPoints.patientId, patient.id));
+    expect(cp!.smsConsent).toBe('revoked');
+
+    const admin_ = await newPage();
+    await signIn(admin_, server.url, admin, password);
+    await admin_.goto(`${server.url}/settings/ehr`);
+    await admin_.click('#ehr-edit');
+    await admin_.fill('#ehr-url', 'https://ehr.example.com/fhir/r4');
+    await admin_.fill('#ehr-token', 'a-long-enough-token');
+    await admin_.click('#ehr-form button[type=submit]');
+    await admin_.waitForSelector('#ehr-server:has-text("https://ehr.example.com/fhir/r4")');
+    expect(await admin_.textContent('#ehr-state')).toContain('not synced yet');
+  }, 60_000);
 
   it('does not open another practice’s conversation by its address', async () => {
     const other = await makePractice(h.runtime.deps.db, 'elsewhere-clinic');

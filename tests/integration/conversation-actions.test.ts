@@ -5,6 +5,7 @@ import { pickAssistant } from '../../src/inbox/assignment';
 import { ingestInbound } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice, tokenFor, userWithPassword } from '../helpers/fixtures';
+import { signIn } from '../helpers/session';
 import type { PracticeView } from '../../src/practices/practices';
 
 let h: Harness;
@@ -90,6 +91,31 @@ describe('assign, snooze, resolve, and a new message reopens', () => {
     res = await post(`/api/v1/conversations/${conversation.id}/resolve`, {});
     expect(await res.json()).toMatchObject({ status: 'resolved' });
     expect((await post(`/api/v1/conversations/${conversation.id}/assign`, { queue: 'nope' })).status).toBe(400);
+  });
+
+  it('lets an assistant hand a conversation to a colleague granted its queue, and to no one else', async () => {
+    const db = h.runtime.deps.db;
+    const { conversation } = await makeConversation(db, p.id, { queue: 'refills' });
+    const alex = await userWithPassword(db, 'assistant', [p.id], ['refills', 'general']);
+    const sam = await userWithPassword(db, 'assistant', [p.id], ['refills']);
+    const jo = await userWithPassword(db, 'assistant', [p.id], ['general']);
+    const morgan = await userWithPassword(db, 'manager', [p.id]);
+    const { write } = await signIn(h, alex);
+    const assign = (body: unknown) => h.app.request(`/api/v1/conversations/${conversation.id}/assign`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await assign({ assigneeId: alex.id })).status).toBe(200);
+    // Jo is not granted refills: handing it to her would show her a patient she may not see
+    const refused = await assign({ assigneeId: jo.id });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('granted its queue');
+    expect((await assign({ assigneeId: sam.id })).status).toBe(200);
+    const [c] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
+    expect(c!.assigneeId).toBe(sam.id);
+    // moved to a queue she is granted, in the same step, it may go to Jo; a manager may always take it
+    const { conversation: other } = await makeConversation(db, p.id, { queue: 'refills' });
+    await db.update(conversations).set({ assigneeId: alex.id }).where(eq(conversations.id, other.id));
+    const move = await h.app.request(`/api/v1/conversations/${other.id}/assign`, { method: 'POST', headers: { ...write, 'content-type': 'application/json' }, body: JSON.stringify({ assigneeId: jo.id, queue: 'general' }) });
+    expect(move.status).toBe(200);
+    expect((await assign({ assigneeId: morgan.id })).status).toBe(200);
   });
 
   it('filters the inbox by status, queue, assignee, intent, urgency, channel and text', async () => {

@@ -96,7 +96,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           io.stdout.write(`The demo practice (${demoPractice.slug}) is already there.\n`);
           return 0;
         }
-        const admin = await seedDemo(db, systemClock);
+        const { createBlobStore } = await import('../../platform/blobs/index');
+        const admin = await seedDemo(db, systemClock, await createBlobStore(env));
         io.stdout.write(`Seeded the demo practice. Sign in as ${admin.email} with password: ${admin.password}\n`);
         return 0;
       });

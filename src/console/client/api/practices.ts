@@ -74,12 +74,41 @@ export const updateQueue = (id: string, input: Partial<Pick<Queue, 'name' | 'sla
 /** Records API: create a queue. */
 export const createQueue = (input: { practiceId: string; key: string; name: string }) => post<Queue>('/api/v1/queues', input);
 
-/** EHR API: the practice's FHIR connection and its sync status. */
+/** EHR API: the practice's FHIR connection (never its secret), its syncs and write-backs. */
+export interface EhrRun {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  counts: { created: number; updated: number; unchanged: number; cancelled: number; held: number; skipped: number; rejected: number; duplicatePatients: number } | null;
+  problems: { level: 'error' | 'warning'; reason: string; resource?: string }[];
+  error: string | null;
+  startedAt: string;
+  finishedAt?: string | null;
+}
+export interface EhrConnection {
+  fhirBaseUrl: string;
+  auth: { kind: 'bearer' | 'client_credentials'; tokenUrl: string | null; clientId: string | null; scope: string | null; secretSet: true };
+  syncMinutes: number | null;
+  writeBack: boolean;
+  status: 'new' | 'ok' | 'error' | 'failing';
+  statusReason: string | null;
+  nextSyncAt: string | null;
+}
 export interface EhrStatus {
-  fhirBaseUrl?: string | null;
+  practiceId: string;
+  connection: EhrConnection | null;
+  lastSync: EhrRun | null;
+  runningSync: EhrRun | null;
+  writeBacks: { pending: number; failed: number };
+}
+export type EhrConnectionInput = {
+  fhirBaseUrl?: string;
+  auth?: { kind: 'bearer'; token?: string } | { kind: 'client_credentials'; tokenUrl: string; clientId: string; clientSecret?: string; scope?: string | null };
   syncMinutes?: number | null;
   writeBack?: boolean;
-  lastSync?: { at: string; created?: number; updated?: number; cancelled?: number; errors?: string[] } | null;
-}
+};
 export const getEhr = (id: string) => get<EhrStatus>(`/api/v1/practices/${id}/ehr`);
-export const syncEhr = (id: string) => post<unknown>(`/api/v1/practices/${id}/ehr/sync`, {});
+export const syncEhr = (id: string) => post<EhrRun>(`/api/v1/practices/${id}/ehr/sync`, {});
+/** Admins: the connection is set on the practice (PATCH with `ehr`; null removes it). */
+export const setEhrConnection = (id: string, ehr: EhrConnectionInput | null) => patch<Practice & { ehr: EhrConnection | null }>(`/api/v1/practices/${id}`, { ehr });

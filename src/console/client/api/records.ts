@@ -1,6 +1,6 @@
 // Patients, appointments and the audit log. Patients search/read/export and the audit API come
 // with the records work; appointments exist now.
-import { get, post, type Page } from './http';
+import { get, patch, post, type Page } from './http';
 
 export interface PatientHit {
   id: string;
@@ -12,7 +12,54 @@ export interface PatientHit {
 }
 
 export const searchPatients = (q: string, practiceId?: string) => get<Page<PatientHit>>('/api/v1/patients', { q, practiceId });
-export const getPatient = (id: string) => get<PatientHit & Record<string, unknown>>(`/api/v1/patients/${id}`);
+
+export type ConsentPurpose = 'sms' | 'email' | 'voice';
+export type ConsentState = 'unknown' | 'granted' | 'revoked';
+
+/** A patient's record (records API): contacts with consent per channel, conversations, appointments, refills. */
+export interface PatientRecord {
+  id: string;
+  practiceId: string;
+  firstName: string | null;
+  lastName: string | null;
+  dateOfBirth: string | null;
+  language: 'en' | 'es';
+  timeZone: string | null;
+  preferredChannel: ConsentPurpose | null;
+  tags: string[];
+  portalId: string | null;
+  mergedIntoId: string | null;
+  erasedAt: string | null;
+  createdAt: string;
+  contactPoints: {
+    id: string;
+    kind: 'phone' | 'email' | 'portal';
+    value: string;
+    undeliverable: boolean;
+    consent: Record<ConsentPurpose, ConsentState>;
+    consentHistory: { purpose: ConsentPurpose; state: 'granted' | 'revoked'; source: string; detail: string | null; at: string }[];
+  }[];
+  conversations: { id: string; channel: string; status: string; subject: string | null; intent: string | null; urgency: string | null; queue: string | null; lastMessageAt: string }[];
+  appointments: { id: string; startsAt: string; durationMinutes: number; status: string; type: string | null; provider: string | null }[];
+  refills: { id: string; medication: string | null; strength: string | null; pharmacy: string | null; status: string; createdAt: string }[];
+}
+
+export interface PatientChange {
+  firstName?: string | null;
+  lastName?: string | null;
+  dateOfBirth?: string | null;
+  language?: 'en' | 'es';
+  timeZone?: string | null;
+  preferredChannel?: ConsentPurpose | null;
+  tags?: string[];
+}
+
+export const getPatient = (id: string) => get<PatientRecord>(`/api/v1/patients/${id}`);
+export const updatePatient = (id: string, change: PatientChange) => patch<PatientRecord>(`/api/v1/patients/${id}`, change);
+export const addContactPoint = (id: string, input: { kind: 'phone' | 'email'; value: string }) => post<PatientRecord>(`/api/v1/patients/${id}/contact-points`, input);
+/** Consent for one contact and purpose, in the ledger; granting says how the patient said so. */
+export const setContactConsent = (id: string, contactPointId: string, input: { purpose: ConsentPurpose; state: 'granted' | 'revoked'; detail?: string }) =>
+  post<PatientRecord>(`/api/v1/patients/${id}/contact-points/${contactPointId}/consent`, input);
 export const exportUrl = (id: string) => `/api/v1/patients/${id}/export`;
 export const erasePatient = (id: string, reason: string) => post(`/api/v1/patients/${id}/erase`, { reason });
 

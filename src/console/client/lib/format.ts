@@ -64,3 +64,36 @@ export const addDays = (date: string, n: number) => {
   d.setDate(d.getDate() + n);
   return localDate(d);
 };
+
+/** The wall clock in the practice's zone (the one times are shown in): year, month (1-12), day, hour, minute, weekday (0 = Sunday). */
+export function wallTime(d: Date): { year: number; month: number; day: number; hour: number; minute: number; weekday: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(d);
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.find((p) => p.type === 'weekday')?.value ?? 'Sun');
+  return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour') % 24, minute: n('minute'), weekday };
+}
+
+/** The instant a wall-clock time in the practice's zone names (day overflow allowed: day 32 is the 1st of the next month). */
+export function fromWallTime(year: number, month: number, day: number, hour: number, minute = 0): Date {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  const offsetAt = (t: number) => {
+    const w = wallTime(new Date(t));
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute) - t;
+  };
+  let t = asUtc - offsetAt(asUtc);
+  t = asUtc - offsetAt(t);
+  return new Date(t);
+}
+
+/** "YYYY-MM-DDTHH:mm" for a datetime-local input, in the practice's zone. */
+export function wallInput(d: Date): string {
+  const w = wallTime(d);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}`;
+}
+
+/** A datetime-local input's value, read in the practice's zone. */
+export function parseWallInput(v: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(v);
+  return m ? fromWallTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) : null;
+}

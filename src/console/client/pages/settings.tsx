@@ -7,12 +7,16 @@ import {
   getOffice,
   listQueues,
   setCadence,
+  setEhrConnection,
   syncEhr,
   updateOffice,
   updatePractice,
   updateQueue,
   type Cadence,
   type CadenceStep,
+  type EhrConnection,
+  type EhrConnectionInput,
+  type EhrRun,
   type EhrStatus,
   type Hours,
   type OfficeSettings,
@@ -597,57 +601,246 @@ function ReminderSettings(props: { practiceId: string }) {
   );
 }
 
+const ehrStatusWords: Record<EhrConnection['status'], string> = {
+  new: 'connected, not synced yet',
+  ok: 'working',
+  error: 'the last sync failed; retrying',
+  failing: 'the EHR refused the credentials; syncs paused until they are saved again',
+};
+
+function runSummary(r: EhrRun): string {
+  const c = r.counts;
+  const counts = c ? `${c.created} new, ${c.updated} updated, ${c.cancelled} cancelled, ${c.unchanged} unchanged` : '';
+  return `${fullTime(r.finishedAt ?? r.startedAt)}: ${r.status === 'failed' ? `failed (${r.error ?? 'unknown error'})` : counts}${r.problems.length ? `; ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}` : ''}`;
+}
+
 function EhrSettings(props: { practiceId: string }) {
+  const app = useApp();
   const [status, setStatus] = useState<EhrStatus | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [msg, setMsg] = useState<Saved>(null);
-  useEffect(() => {
+  const [editing, setEditing] = useState(false);
+  const reload = () =>
     getEhr(props.practiceId)
-      .then(setStatus)
+      .then((s) => {
+        setStatus(s);
+        setError(null);
+      })
       .catch(setError);
+  useEffect(() => {
+    setStatus(null);
+    setEditing(false);
+    void reload();
   }, [props.practiceId]);
   if (error instanceof NotAvailableError) return <NotAvailable what="The EHR connection" detail="Appointments still come in through the CLI import (CSV, FHIR Bundle or a FHIR server)." />;
   if (error) return <ErrorView error={error} what="The EHR connection" />;
   if (!status) return <Loading />;
+  const conn = status.connection;
   return (
-    <section class="settings-form">
+    <section class="settings-form" id="ehr-settings">
       <dl class="facts">
         <div>
           <dt>FHIR server</dt>
-          <dd>{status.fhirBaseUrl ?? 'not connected'}</dd>
+          <dd id="ehr-server">{conn ? conn.fhirBaseUrl : 'not connected'}</dd>
         </div>
-        <div>
-          <dt>Sync every</dt>
-          <dd>{status.syncMinutes ? `${status.syncMinutes} minutes` : '—'}</dd>
-        </div>
-        <div>
-          <dt>Write answers back</dt>
-          <dd>{status.writeBack ? 'yes' : 'no'}</dd>
-        </div>
+        {conn ? (
+          <>
+            <div>
+              <dt>Sign-in</dt>
+              <dd>{conn.auth.kind === 'bearer' ? 'bearer token (stored, not shown)' : `OAuth2 client ${conn.auth.clientId ?? ''} (secret stored, not shown)`}</dd>
+            </div>
+            <div>
+              <dt>State</dt>
+              <dd id="ehr-state">
+                {ehrStatusWords[conn.status]}
+                {conn.statusReason ? `: ${conn.statusReason}` : ''}
+              </dd>
+            </div>
+            <div>
+              <dt>Sync every</dt>
+              <dd>{conn.syncMinutes ? `${conn.syncMinutes} minutes${conn.nextSyncAt ? ` (next ${fullTime(conn.nextSyncAt)})` : ''}` : 'only when asked'}</dd>
+            </div>
+            <div>
+              <dt>Write answers back</dt>
+              <dd>{conn.writeBack ? 'yes' : 'no'}</dd>
+            </div>
+          </>
+        ) : null}
         <div>
           <dt>Last sync</dt>
+          <dd id="ehr-last-sync">{status.lastSync ? runSummary(status.lastSync) : 'never'}</dd>
+        </div>
+        {status.runningSync ? (
+          <div>
+            <dt>Sync under way</dt>
+            <dd>
+              {status.runningSync.done} of {status.runningSync.total}
+            </dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Write-backs</dt>
           <dd>
-            {status.lastSync
-              ? `${fullTime(status.lastSync.at)}: ${status.lastSync.created ?? 0} new, ${status.lastSync.updated ?? 0} updated, ${status.lastSync.cancelled ?? 0} cancelled${status.lastSync.errors?.length ? `; errors: ${status.lastSync.errors.join('; ')}` : ''}`
-              : 'never'}
+            {status.writeBacks.pending} waiting, {status.writeBacks.failed} failed
           </dd>
         </div>
       </dl>
+      {status.lastSync?.problems.length ? (
+        <ul class="plain small">
+          {status.lastSync.problems.slice(0, 10).map((p) => (
+            <li class={p.level === 'error' ? 'error' : 'muted'}>
+              {p.resource ? `${p.resource}: ` : ''}
+              {p.reason}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {msg ? <Notice kind={msg.kind}>{msg.text}</Notice> : null}
-      <button
-        type="button"
-        onClick={async () => {
-          try {
-            await syncEhr(props.practiceId);
-            setStatus(await getEhr(props.practiceId));
-            setMsg({ kind: 'ok', text: 'Synced.' });
-          } catch (err) {
-            setMsg({ kind: 'error', text: describe(err) });
-          }
-        }}
-      >
-        Sync now
-      </button>
+      <div class="actions">
+        {conn ? (
+          <button
+            type="button"
+            id="ehr-sync"
+            onClick={async () => {
+              try {
+                const run = await syncEhr(props.practiceId);
+                await reload();
+                setMsg(run.status === 'failed' ? { kind: 'error', text: `The sync failed: ${run.error ?? 'unknown error'}` } : { kind: 'ok', text: 'Synced.' });
+              } catch (err) {
+                setMsg({ kind: 'error', text: describe(err) });
+              }
+            }}
+          >
+            Sync now
+          </button>
+        ) : null}
+        {app.role === 'admin' && !editing ? (
+          <button type="button" id="ehr-edit" onClick={() => setEditing(true)}>
+            {conn ? 'Change the connection' : 'Connect an EHR'}
+          </button>
+        ) : null}
+      </div>
+      {app.role !== 'admin' ? <p class="muted small">An admin connects the EHR and changes its credentials.</p> : null}
+      {editing ? (
+        <EhrForm
+          practiceId={props.practiceId}
+          connection={conn}
+          onCancel={() => setEditing(false)}
+          onSaved={async (text) => {
+            setEditing(false);
+            setMsg({ kind: 'ok', text });
+            await reload();
+          }}
+        />
+      ) : null}
     </section>
+  );
+}
+
+/** Admins: the FHIR server, its sign-in (secrets are write-only), the sync interval and write-back. */
+function EhrForm(props: { practiceId: string; connection: EhrConnection | null; onCancel: () => void; onSaved: (text: string) => void }) {
+  const c = props.connection;
+  const [form, setForm] = useState({
+    fhirBaseUrl: c?.fhirBaseUrl ?? '',
+    kind: c?.auth.kind ?? ('bearer' as 'bearer' | 'client_credentials'),
+    token: '',
+    tokenUrl: c?.auth.tokenUrl ?? '',
+    clientId: c?.auth.clientId ?? '',
+    clientSecret: '',
+    scope: c?.auth.scope ?? '',
+    syncMinutes: c ? (c.syncMinutes === null ? '' : String(c.syncMinutes)) : '60',
+    writeBack: c?.writeBack ?? false,
+  });
+  const [error, setError] = useState<string | null>(null);
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: inputValue(e) });
+  return (
+    <form
+      id="ehr-form"
+      onSubmit={async (e: Event) => {
+        e.preventDefault();
+        const auth: EhrConnectionInput['auth'] =
+          form.kind === 'bearer'
+            ? { kind: 'bearer', ...(form.token ? { token: form.token } : {}) }
+            : { kind: 'client_credentials', tokenUrl: form.tokenUrl.trim(), clientId: form.clientId.trim(), scope: form.scope.trim() || null, ...(form.clientSecret ? { clientSecret: form.clientSecret } : {}) };
+        try {
+          await setEhrConnection(props.practiceId, {
+            fhirBaseUrl: form.fhirBaseUrl.trim(),
+            auth,
+            syncMinutes: form.syncMinutes.trim() ? Number(form.syncMinutes) : null,
+            writeBack: form.writeBack,
+          });
+          props.onSaved('EHR connection saved.');
+        } catch (err) {
+          setError(describe(err));
+        }
+      }}
+    >
+      <Field label="FHIR R4 base URL">
+        <input id="ehr-url" type="url" required value={form.fhirBaseUrl} onInput={set('fhirBaseUrl')} placeholder="https://ehr.example.com/fhir/r4" />
+      </Field>
+      <Field label="Sign-in">
+        <select id="ehr-auth-kind" value={form.kind} onChange={set('kind')}>
+          <option value="bearer" selected={form.kind === 'bearer'}>
+            Bearer token
+          </option>
+          <option value="client_credentials" selected={form.kind === 'client_credentials'}>
+            OAuth2 client credentials
+          </option>
+        </select>
+      </Field>
+      {form.kind === 'bearer' ? (
+        <Field label="Token" hint={c ? 'Leave empty to keep the stored one' : undefined}>
+          <input id="ehr-token" type="password" autocomplete="off" value={form.token} onInput={set('token')} />
+        </Field>
+      ) : (
+        <>
+          <Field label="Token URL">
+            <input id="ehr-token-url" type="url" required value={form.tokenUrl} onInput={set('tokenUrl')} />
+          </Field>
+          <Field label="Client id">
+            <input id="ehr-client-id" required value={form.clientId} onInput={set('clientId')} />
+          </Field>
+          <Field label="Client secret" hint={c ? 'Leave empty to keep the stored one' : undefined}>
+            <input id="ehr-client-secret" type="password" autocomplete="off" value={form.clientSecret} onInput={set('clientSecret')} />
+          </Field>
+          <Field label="Scope (optional)">
+            <input id="ehr-scope" value={form.scope} onInput={set('scope')} />
+          </Field>
+        </>
+      )}
+      <Field label="Sync every (minutes)" hint="5 to 1440; empty: only when asked">
+        <input id="ehr-sync-minutes" type="number" min={5} max={1440} value={form.syncMinutes} onInput={set('syncMinutes')} />
+      </Field>
+      <label class="check">
+        <input id="ehr-write-back" type="checkbox" checked={form.writeBack} onChange={(e: Event) => setForm({ ...form, writeBack: inputChecked(e) })} /> Write confirmations, cancellations and
+        reschedules back to the EHR
+      </label>
+      {error ? <Notice>{error}</Notice> : null}
+      <div class="actions">
+        <button type="submit" class="primary">
+          Save connection
+        </button>
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        {c ? (
+          <button
+            type="button"
+            class="danger"
+            onClick={async () => {
+              if (!confirm('Disconnect the EHR? Appointments already imported stay.')) return;
+              try {
+                await setEhrConnection(props.practiceId, null);
+                props.onSaved('EHR disconnected.');
+              } catch (err) {
+                setError(describe(err));
+              }
+            }}
+          >
+            Disconnect
+          </button>
+        ) : null}
+      </div>
+    </form>
   );
 }

@@ -21,7 +21,7 @@ import { listQueues, type Queue } from '../../api/practices';
 import { onChange } from '../../lib/live';
 import { navigate, onLinkClick } from '../../lib/router';
 import { useShortcuts } from '../../lib/keys';
-import { capital, channelName, fullTime, personName, slaLeft, words } from '../../lib/format';
+import { capital, channelName, fromWallTime, fullTime, parseWallInput, personName, slaLeft, wallInput, wallTime, words } from '../../lib/format';
 import { Dialog, ErrorView, Field, Loading, Notice, inputChecked, inputValue } from '../../components/ui';
 import { Composer, type ComposeRequest } from './composer';
 import { PatientPanel } from './patient-panel';
@@ -81,9 +81,10 @@ export function ConversationView(props: { id: string; now: Date; onChanged: () =
       await run({});
       await changed(done);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
+      if (err instanceof ApiError && err.status === 409 && err.code === 'confirmation_required') {
         setConfirm({
-          message: err.message,
+          // the server's words up to its advice to API callers ("send confirm: true..."), which this dialog does
+          message: `${capital(err.message.split(';')[0]!.trim())}.`,
           retry: async (c) => {
             await run(c);
             setConfirm(null);
@@ -475,7 +476,9 @@ function AssignDialog(props: { open: boolean; conversation: Conversation; onClos
       .then((r) => setQueues(r.data))
       .catch(() => setQueues([]));
   }, [props.open, props.conversation.id]);
-  const canPickOthers = app.role !== 'assistant';
+  // an assistant hands on to a colleague granted the queue it will be in (the server checks the same)
+  const queueId = queues.find((q) => q.key === queue)?.id ?? props.conversation.queue?.id ?? null;
+  const colleagues = people.filter((p) => p.id !== app.userId && (app.role !== 'assistant' || (queueId !== null && p.queueIds.includes(queueId))));
   return (
     <Dialog id="assign-dialog" open={props.open} title="Assign" onClose={props.onClose}>
       <form
@@ -495,21 +498,17 @@ function AssignDialog(props: { open: boolean; conversation: Conversation; onClos
           }
         }}
       >
-        <Field label="Person" hint={canPickOthers ? undefined : 'Assistants take conversations themselves; a manager assigns to others.'}>
+        <Field label="Person" hint={app.role === 'assistant' ? 'Colleagues granted the queue you pick.' : undefined}>
           <select id="assign-person" value={person} onChange={(e: Event) => setPerson(inputValue(e))}>
             <option value="">Nobody (leave in the queue)</option>
             <option value={app.userId} selected={person === app.userId}>
               Me
             </option>
-            {canPickOthers
-              ? people
-                  .filter((p) => p.id !== app.userId)
-                  .map((p) => (
-                    <option value={p.id} selected={person === p.id}>
-                      {p.name ?? p.email} ({p.presence === 'available' ? 'online' : p.presence === 'away' ? 'busy' : 'offline'}, {p.open} open)
-                    </option>
-                  ))
-              : null}
+            {colleagues.map((p) => (
+              <option value={p.id} selected={person === p.id}>
+                {p.name ?? p.email} ({p.presence === 'available' ? 'online' : p.presence === 'away' ? 'busy' : 'offline'}, {p.open} open)
+              </option>
+            ))}
           </select>
         </Field>
         <Field label="Queue">
@@ -535,34 +534,22 @@ function AssignDialog(props: { open: boolean; conversation: Conversation; onClos
   );
 }
 
-function localInput(d: Date) {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
 function SnoozeDialog(props: { open: boolean; now: Date; onClose: () => void; onPick: (until: string) => void }) {
   const [custom, setCustom] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const at = (h: number, addDays: number) => {
-    const d = new Date(props.now);
-    d.setDate(d.getDate() + addDays);
-    d.setHours(h, 0, 0, 0);
-    return d;
-  };
-  const nextMonday = (() => {
-    const d = at(8, 1);
-    while (d.getDay() !== 1) d.setDate(d.getDate() + 1);
-    return d;
-  })();
+  // "tomorrow 8:00" is the practice's 8:00, whatever this browser's zone
+  const today = wallTime(props.now);
+  const at = (h: number, addDays: number) => fromWallTime(today.year, today.month, today.day + addDays, h);
+  const untilMonday = ((1 - today.weekday + 7) % 7) || 7;
   const presets: [string, Date][] = [
     ['In 1 hour', new Date(props.now.getTime() + 3600_000)],
     ['In 4 hours', new Date(props.now.getTime() + 4 * 3600_000)],
     ['Tomorrow 8:00', at(8, 1)],
-    ['Monday 8:00', nextMonday],
+    ['Monday 8:00', at(8, untilMonday)],
   ];
   useEffect(() => {
     if (props.open) {
-      setCustom(localInput(new Date(props.now.getTime() + 24 * 3600_000)));
+      setCustom(wallInput(new Date(props.now.getTime() + 24 * 3600_000)));
       setError(null);
     }
   }, [props.open]);
@@ -579,8 +566,8 @@ function SnoozeDialog(props: { open: boolean; now: Date; onClose: () => void; on
       <form
         onSubmit={(e: Event) => {
           e.preventDefault();
-          const d = new Date(custom);
-          if (Number.isNaN(d.getTime()) || d <= props.now) return setError('Pick a time in the future.');
+          const d = parseWallInput(custom);
+          if (!d || d <= props.now) return setError('Pick a time in the future.');
           props.onPick(d.toISOString());
         }}
       >
