@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { inSaneYears, saneYearsMessage } from '../platform/time';
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
 import { contactPoints, conversations, messages, patients, practiceGrants, practices, queueGrants, queues, users, type ConversationStatus } from '../platform/db/schema';
 import { canSeeQueue, type Principal } from '../access/principal';
@@ -67,6 +67,7 @@ export async function replyToConversation(
   return db.transaction(async (tx) => {
     const c = await loadVisible(tx, who, id);
     if (data.kind === 'note') {
+      const mentions = await mentionedIn(tx, c, data.body);
       const [note] = await tx
         .insert(messages)
         .values({
@@ -80,11 +81,12 @@ export async function replyToConversation(
           authorType: 'user',
           authorUserId: who.userId,
           createdAt: now,
+          ...(mentions.length > 0 ? { meta: { mentions } } : {}),
         })
         .returning({ id: messages.id });
       await claimUploads(tx, who, c.id, data.attachmentIds ?? [], note!.id);
-      await audit(tx, who, requestId, { action: 'conversation.note', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { messageId: note!.id } });
-      return { messageId: note!.id, kind: 'note' as const, status: 'received' as const };
+      await audit(tx, who, requestId, { action: 'conversation.note', subjectType: 'conversation', subjectId: c.id, practiceId: c.practiceId, patientId: c.patientId, detail: { messageId: note!.id, mentions } });
+      return { messageId: note!.id, kind: 'note' as const, status: 'received' as const, mentions };
     }
 
     // two people replying at once: the second sees the first reply and must confirm
@@ -265,4 +267,37 @@ export async function setConversationStatus(
     if (status === 'resolved' && c.assigneeId) await fillFreeCapacity(tx, { now, userId: c.assigneeId });
     return updated!;
   });
+}
+
+/**
+ * The colleagues a note names with "@" and their name (or email): active users who may see the
+ * conversation (its practice, and its queue for someone limited to queues). A name that is a
+ * prefix of a longer one ("@Sam" and "@Sam Lee") counts for the longest that fits.
+ */
+async function mentionedIn(tx: Db, c: typeof conversations.$inferSelect, body: string): Promise<string[]> {
+  if (!body.includes('@')) return [];
+  const people = await tx
+    .select({ id: users.id, name: users.name, email: users.email, role: users.role })
+    .from(users)
+    .where(and(eq(users.active, true), or(eq(users.role, 'admin'), inArray(users.id, tx.select({ id: practiceGrants.userId }).from(practiceGrants).where(eq(practiceGrants.practiceId, c.practiceId))))));
+  const text = body.toLowerCase();
+  const found: string[] = [];
+  for (const p of people) {
+    const labels = [p.name, p.email].filter((l): l is string => Boolean(l)).map((l) => `@${l.toLowerCase()}`);
+    const named = labels.some((label) => {
+      for (let at = text.indexOf(label); at >= 0; at = text.indexOf(label, at + 1)) {
+        const next = text[at + label.length];
+        if (next === undefined || !/[\p{L}\p{N}]/u.test(next)) return true;
+      }
+      return false;
+    });
+    if (!named) continue;
+    // an assistant limited to queues is named only if the conversation's queue is theirs
+    if (p.role === 'assistant' && c.queueId) {
+      const grants = await tx.select({ q: queueGrants.queueId }).from(queueGrants).where(eq(queueGrants.userId, p.id));
+      if (grants.length > 0 && !grants.some((g) => g.q === c.queueId)) continue;
+    }
+    found.push(p.id);
+  }
+  return found;
 }

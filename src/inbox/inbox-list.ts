@@ -22,6 +22,7 @@ export const InboxQuery = z.object({
   assignee: z.string().max(40).optional().openapi({ description: "a user id, 'me' or 'none'" }),
   urgency: z.enum(urgencies).optional(),
   channel: z.enum(channels).optional(),
+  mentions: z.enum(['me']).optional().openapi({ description: "'me': conversations with a note that names you (@mention)" }),
   q: z
     .string()
     .trim()
@@ -102,6 +103,13 @@ export async function listInbox(db: Database, who: Principal, query: z.input<typ
   else if (q.assignee) {
     if (!/^[0-9a-f-]{36}$/.test(q.assignee)) throw new AppError('validation_failed', "assignee: a user id, 'me' or 'none'");
     where.push(eq(conversations.assigneeId, q.assignee));
+  }
+  if (q.mentions === 'me') {
+    where.push(
+      who.userId
+        ? sql`exists (select 1 from ${messages} m where m.conversation_id = ${conversations.id} and m.kind = 'note' and m.meta -> 'mentions' ? ${who.userId})`
+        : sql`false`,
+    );
   }
   if (q.urgency) where.push(eq(conversations.urgency, q.urgency));
   if (q.channel) where.push(eq(conversations.channel, q.channel));

@@ -55,6 +55,8 @@ export const MessageMetaSchema = z.looseObject({
   waitlistOfferId: z.string().optional(),
   refillRequestId: z.string().optional(),
   // ---- people ----
+  /** a note's @mentions: the colleagues it names (users who may see the conversation) */
+  mentions: z.array(z.string()).optional(),
   /** a person's correction of the triage (the corrected labels are the message's triage) */
   triageCorrection: z
     .object({

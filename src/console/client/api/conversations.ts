@@ -33,6 +33,7 @@ export interface InboxQuery {
   status?: Status | 'all';
   queue?: string;
   assignee?: string;
+  mentions?: 'me';
   urgency?: Urgency;
   channel?: Channel;
   q?: string;

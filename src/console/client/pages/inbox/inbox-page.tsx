@@ -51,7 +51,9 @@ export function InboxPage(props: { conversationId: string | null }) {
   const query = (): InboxQuery => ({
     practiceId: app.practiceId || undefined,
     status: filters.status,
-    assignee: filters.assignee || undefined,
+    // "mentioning me" is a filter of its own on the server, offered in the same menu
+    assignee: filters.assignee && filters.assignee !== 'mentions' ? filters.assignee : undefined,
+    mentions: filters.assignee === 'mentions' ? 'me' : undefined,
     urgency: (filters.urgency || undefined) as InboxQuery['urgency'],
     channel: (filters.channel || undefined) as InboxQuery['channel'],
     q: filters.q.trim().length >= 2 ? filters.q.trim() : undefined,
@@ -162,6 +164,7 @@ export function InboxPage(props: { conversationId: string | null }) {
               <option value="">Anyone</option>
               <option value="me">Mine</option>
               <option value="none">Unassigned</option>
+              <option value="mentions">Mentioning me</option>
             </select>
             <select id="urgency" aria-label="Urgency" value={filters.urgency} onChange={(e: Event) => set({ urgency: inputValue(e) })}>
               <option value="">Any urgency</option>
