@@ -9,7 +9,7 @@ import { inboundSms, postTwilio } from '../helpers/twilio';
 import { FakeClock } from '../../src/platform/clock';
 import { seedDemo, demoPractice } from '../../src/app/seed';
 import { setPassword } from '../../src/staff/people';
-import { contactPoints, messages, practices, routingRuleSets, sessions, users } from '../../src/platform/db/schema';
+import { contactPoints, messages, patients, practices, routingRuleSets, sessions, users } from '../../src/platform/db/schema';
 
 /*
  * The console in Debian's Chromium, on the demo practice as `npm start` seeds it: an
@@ -349,6 +349,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
     const pages: [string, string][] = [
       ['/inbox', '#conversations a.row'],
       ['/patients', 'h1'],
+      [`/patients/${(await h.runtime.deps.db.select({ id: patients.id }).from(patients).where(eq(patients.practiceId, practiceId)).limit(1))[0]!.id}`, 'main h1'],
       ['/appointments', '#appointments-table'],
       ['/rules', '.rule-card'],
       ['/templates', '#template-body'],
