@@ -19,6 +19,7 @@ import { formPost, runLoad, type LoadResult } from '../lib/load';
 import { distEntry, ensureBuilt, freePort, startProcess } from '../lib/processes';
 import { percentile, reporter, round } from '../lib/report';
 import { createScratchDatabase } from '../lib/scratch-db';
+import { backendPids, cpuMeter } from '../lib/cpu';
 
 const path = '/webhooks/twilio/sms';
 const authToken = 'bench-auth-token';
@@ -97,11 +98,23 @@ export async function run(argv: string[]) {
     return () => (i < pool.length ? pool[i++]! : sign());
   };
 
-  const load = (p: number) => runLoad({ port: p, connections, durationSeconds: args.duration, warmupSeconds: warmup, nextRequest: fromPool() });
+  // where the time goes: CPU seconds of the HTTP process and of its Postgres backends, per request
+  const load = async (p: number, pid: number, application: string) => {
+    const node = cpuMeter(() => [pid]);
+    const pg = cpuMeter(() => backendPids(sql, db.name, application));
+    const [stopNode, stopPg] = [await node(), await pg()];
+    const client = process.cpuUsage();
+    const result = await runLoad({ port: p, connections, durationSeconds: args.duration, warmupSeconds: warmup, nextRequest: fromPool() });
+    const clientUsed = process.cpuUsage(client);
+    const [nodeCpu, pgCpu] = [await stopNode(), await stopPg()];
+    // the warm-up's requests are not counted in `result`, so its CPU is spread over the measured ones: an upper bound
+    const sent = result.requests * ((result.seconds + warmup) / result.seconds);
+    return { result, cpu: { node: nodeCpu / sent, pg: pgCpu / sent, client: (clientUsed.user + clientUsed.system) / 1e6 / sent } };
+  };
   out.note('baseline: bare one-row insert...');
-  const base = await load(basePort);
+  const base = await load(basePort, baseline.process.pid!, 'postgres.js');
   out.note('switchboard: POST /webhooks/twilio/sms...');
-  const sb = await load(port);
+  const sb = await load(port, server.process.pid!, 'switchboard');
 
   const [stored] = await sql<{ messages: number; outbox: number }[]>`
     select (select count(*)::int from messages where direction = 'inbound') as messages,
@@ -111,7 +124,7 @@ export async function run(argv: string[]) {
   await server.stop();
   await db.drop();
 
-  const row = (name: string, r: LoadResult) => ({
+  const row = (name: string, { result: r, cpu }: { result: LoadResult; cpu: { node: number; pg: number; client: number } }) => ({
     bench: 'ingest',
     server: name,
     connections,
@@ -123,15 +136,18 @@ export async function run(argv: string[]) {
     p99_ms: round(percentile(r.latencies, 99), 2),
     max_ms: round(percentile(r.latencies, 100), 1),
     errors: r.errors,
+    node_cpu_ms_per_req: round(cpu.node * 1000, 3),
+    pg_cpu_ms_per_req: round(cpu.pg * 1000, 3),
+    client_cpu_ms_per_req: round(cpu.client * 1000, 3),
   });
   out.row(row('baseline (bare insert)', base));
   out.row({
     ...row('switchboard', sb),
-    baseline_rps: Math.round(base.rps),
-    ratio: round(sb.rps / base.rps, 3),
+    baseline_rps: Math.round(base.result.rps),
+    ratio: round(sb.result.rps / base.result.rps, 3),
     stored_messages: stored!.messages,
     triage_outbox_rows: stored!.outbox,
   });
-  if (sb.errors) out.note(`switchboard answered ${JSON.stringify(sb.statuses)} (not 2xx); its log: ${logFile}`);
+  if (sb.result.errors) out.note(`switchboard answered ${JSON.stringify(sb.result.statuses)} (not 2xx); its log: ${logFile}`);
   out.flush(`ingest: signed Twilio SMS webhooks, ${connections} connections (target: ratio >= 0.6, p99 < 25 ms on an idle machine, no errors)`);
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../platform/db/client';
-import { rowsOf } from '../platform/jobs/outbox';
 import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
 import { stripNul } from '../platform/text';
@@ -201,28 +200,35 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
 }
 
 /**
+ * sb_ingest_inbound as a prepared statement, one per database handle (a transaction gets its
+ * own). Unprepared, postgres.js asks the server to describe a statement's parameters before
+ * it binds them: two round trips, and a parse and plan, per message.
+ */
+const ingestStatements = new WeakMap<object, ReturnType<typeof prepareIngest>>();
+function prepareIngest(db: Db) {
+  return db
+    .select({
+      messageId: sql<string>`message_id`,
+      conversationId: sql<string>`conversation_id`,
+      patientId: sql<string>`patient_id`,
+      contactPointId: sql<string>`contact_point_id`,
+      duplicate: sql<boolean>`duplicate`,
+      newPatient: sql<boolean>`new_patient`,
+    })
+    .from(sql`sb_ingest_inbound(${sql.placeholder('record')}::jsonb)`)
+    .prepare('sb_ingest_inbound');
+}
+
+/**
  * Stores an inbound message in one round trip to Postgres (sb_ingest_inbound): patient,
  * contact point, conversation, message, attachments, triage outbox row.
  */
 export async function ingestInbound(db: Db, message: InboundMessage, opts: IngestOptions): Promise<IngestResult> {
   const stored = opts.storedAttachments ?? (await storeInlineAttachments(db, opts.blobs, opts.practiceId, message));
   const record = ingestRecord(message, { ...opts, storedAttachments: stored });
-  const result = await db.execute(sql`select * from sb_ingest_inbound(${JSON.stringify(record)}::jsonb)`);
-  const [row] = rowsOf<{
-    message_id: string;
-    conversation_id: string;
-    patient_id: string;
-    contact_point_id: string;
-    duplicate: boolean;
-    new_patient: boolean;
-  }>(result);
+  let stmt = ingestStatements.get(db);
+  if (!stmt) ingestStatements.set(db, (stmt = prepareIngest(db)));
+  const [row] = await stmt.execute({ record: JSON.stringify(record) });
   if (!row) throw new Error('sb_ingest_inbound returned no row');
-  return {
-    messageId: row.message_id,
-    conversationId: row.conversation_id,
-    patientId: row.patient_id,
-    contactPointId: row.contact_point_id,
-    duplicate: row.duplicate,
-    newPatient: row.new_patient,
-  };
+  return row;
 }
