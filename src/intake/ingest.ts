@@ -232,3 +232,51 @@ export async function ingestInbound(db: Db, message: InboundMessage, opts: Inges
   if (!row) throw new Error('sb_ingest_inbound returned no row');
   return row;
 }
+
+/**
+ * The same statement preceded by the practice's lookup: the active practice that owns the
+ * address the message was sent to (a practice's number or email), then the ingest, in one
+ * round trip instead of two. No owner: nothing is stored and the answer is null (the caller
+ * holds the message as unrouted). The materialized CTE keeps the function from running for
+ * an address whose practice is not active, whatever order the planner would join in.
+ */
+const ingestAtStatements = new WeakMap<object, ReturnType<typeof prepareIngestAt>>();
+function prepareIngestAt(db: Db) {
+  return db
+    .select({
+      practiceId: sql<string>`owner.practice_id`,
+      messageId: sql<string>`i.message_id`,
+      conversationId: sql<string>`i.conversation_id`,
+      patientId: sql<string>`i.patient_id`,
+      contactPointId: sql<string>`i.contact_point_id`,
+      duplicate: sql<boolean>`i.duplicate`,
+      newPatient: sql<boolean>`i.new_patient`,
+    })
+    .from(
+      sql`(with owner as materialized (
+             select a.practice_id from practice_addresses a join practices p on p.id = a.practice_id
+              where a.kind = ${sql.placeholder('kind')} and a.value = ${sql.placeholder('value')} and p.active
+              limit 1)
+           select * from owner) owner
+          cross join lateral sb_ingest_inbound(jsonb_set(${sql.placeholder('record')}::jsonb, '{practiceId}', to_jsonb(owner.practice_id))) i`,
+    )
+    .prepare('sb_ingest_inbound_at');
+}
+
+/** what the record carries until the statement puts the owner's id in */
+const ownerResolvedInSql = '00000000-0000-0000-0000-000000000000';
+
+export async function ingestAtAddress(
+  db: Db,
+  message: InboundMessage,
+  opts: Omit<IngestOptions, 'practiceId' | 'storedAttachments' | 'blobs'> & { addressKind: 'phone' | 'email' },
+): Promise<(IngestResult & { practiceId: string }) | null> {
+  // bytes go to the blob store under the practice's key first: such messages look the practice up on their own
+  if (message.attachments.some((a) => a.content)) throw new Error('ingestAtAddress takes no inline attachment bytes');
+  const { addressKind, ...rest } = opts;
+  const record = ingestRecord(message, { ...rest, practiceId: ownerResolvedInSql });
+  let stmt = ingestAtStatements.get(db);
+  if (!stmt) ingestAtStatements.set(db, (stmt = prepareIngestAt(db)));
+  const [row] = await stmt.execute({ kind: addressKind, value: message.to, record: JSON.stringify(record) });
+  return row ?? null;
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses, unroutedMessages } from '../../src/platform/db/schema';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses, practices, unroutedMessages } from '../../src/platform/db/schema';
 import { queueOutbound } from '../../src/outreach/outbound';
 import { LOCAL_TWILIO_TOKEN_FILE, twilioWebhookToken } from '../../src/access/webhook-secrets';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -131,6 +131,20 @@ describe('POST /webhooks/twilio/sms', () => {
     // a retried webhook is held once
     expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
     expect(await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!))).toHaveLength(1);
+  });
+});
+
+describe('a number whose practice is not active', () => {
+  it('holds the text (plain, or a keyword) as unrouted and stores nothing in the practice', async () => {
+    const closed = await makePractice(db());
+    await db().update(practices).set({ active: false }).where(eq(practices.id, closed.id));
+    for (const body of ['do you have anything this week?', 'STOP']) {
+      const params = inboundSms('+14155550180', closed.phoneNumbers[0]!, body);
+      expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
+      expect(await bySid(params.MessageSid!)).toBeUndefined();
+      expect(await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!))).toHaveLength(1);
+    }
+    expect(await db().select().from(contactPoints).where(eq(contactPoints.practiceId, closed.id))).toHaveLength(0);
   });
 });
 
