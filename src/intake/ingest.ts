@@ -219,6 +219,13 @@ function prepareIngest(db: Db) {
     .prepare('sb_ingest_inbound');
 }
 
+/** the prepared sb_ingest_inbound of this database handle (tests make it fail once through it) */
+export function ingestStatement(db: Db) {
+  let stmt = ingestStatements.get(db);
+  if (!stmt) ingestStatements.set(db, (stmt = prepareIngest(db)));
+  return stmt;
+}
+
 /**
  * Stores an inbound message in one round trip to Postgres (sb_ingest_inbound): patient,
  * contact point, conversation, message, attachments, triage outbox row.
@@ -226,9 +233,7 @@ function prepareIngest(db: Db) {
 export async function ingestInbound(db: Db, message: InboundMessage, opts: IngestOptions): Promise<IngestResult> {
   const stored = opts.storedAttachments ?? (await storeInlineAttachments(db, opts.blobs, opts.practiceId, message));
   const record = ingestRecord(message, { ...opts, storedAttachments: stored });
-  let stmt = ingestStatements.get(db);
-  if (!stmt) ingestStatements.set(db, (stmt = prepareIngest(db)));
-  const [row] = await stmt.execute({ record: JSON.stringify(record) });
+  const [row] = await ingestStatement(db).execute({ record: JSON.stringify(record) });
   if (!row) throw new Error('sb_ingest_inbound returned no row');
   return row;
 }
