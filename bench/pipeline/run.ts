@@ -1,1 +1,3 @@
-export async function run(_argv: string[]) { throw new Error('not built yet'); }
+export async function run(_argv: string[]): Promise<void> {
+  throw new Error('the pipeline benchmark is not built yet (see bench/README.md)');
+}
