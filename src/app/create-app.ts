@@ -136,13 +136,30 @@ export function createApp(deps: AppDeps | DepsPerRequest) {
       overwrite: false,
     }),
   );
+  // hono's bodyLimit asks for the Fetch body before it reads the declared length, which makes
+  // @hono/node-server build a whole Request (an abort signal, a web stream) for every request:
+  // a declared length is checked here from the header alone, as bodyLimit would; a body without
+  // one (chunked) is counted by bodyLimit as it arrives
+  const limiters = new Map(
+    bodyLimits.map((l) => [
+      l,
+      bodyLimit({
+        maxSize: l.maxBytes,
+        onError: (c2) => c2.json(errorBody(c2 as never, 'payload_too_large', `the body is larger than this route takes (${l.maxBytes} bytes)`), 413),
+      }),
+    ]),
+  );
   app.use('*', async (c, next) => {
     const limit = bodyLimits.find((l) => c.req.path.startsWith(l.prefix))!;
-    return bodyLimit({
-      maxSize: limit.maxBytes,
-      onError: (c2) =>
-        c2.json(errorBody(c2 as never, 'payload_too_large', `the body is larger than this route takes (${limit.maxBytes} bytes)`), 413),
-    })(c, next);
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number.parseInt(declared, 10) > limit.maxBytes) {
+        return c.json(errorBody(c as never, 'payload_too_large', `the body is larger than this route takes (${limit.maxBytes} bytes)`), 413);
+      }
+      return next();
+    }
+    return limiters.get(limit)!(c, next);
   });
   app.use('/api/v1/*', authenticate());
   app.use('*', inputGuard());

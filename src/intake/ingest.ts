@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../platform/db/client';
-import { rowsOf } from '../platform/jobs/outbox';
 import type { ContactKind } from '../platform/db/schema';
 import type { InboundMessage } from '../../channels/types';
 import { stripNul } from '../platform/text';
@@ -201,28 +200,88 @@ export function ingestRecord(message: InboundMessage, opts: IngestOptions): Inge
 }
 
 /**
+ * sb_ingest_inbound as a prepared statement, one per database handle (a transaction gets its
+ * own). Unprepared, postgres.js asks the server to describe a statement's parameters before
+ * it binds them: two round trips, and a parse and plan, per message.
+ */
+const ingestStatements = new WeakMap<object, ReturnType<typeof prepareIngest>>();
+function prepareIngest(db: Db) {
+  return db
+    .select({
+      messageId: sql<string>`message_id`,
+      conversationId: sql<string>`conversation_id`,
+      patientId: sql<string>`patient_id`,
+      contactPointId: sql<string>`contact_point_id`,
+      duplicate: sql<boolean>`duplicate`,
+      newPatient: sql<boolean>`new_patient`,
+    })
+    .from(sql`sb_ingest_inbound(${sql.placeholder('record')}::jsonb)`)
+    .prepare('sb_ingest_inbound');
+}
+
+/** the prepared sb_ingest_inbound of this database handle (tests make it fail once through it) */
+export function ingestStatement(db: Db) {
+  let stmt = ingestStatements.get(db);
+  if (!stmt) ingestStatements.set(db, (stmt = prepareIngest(db)));
+  return stmt;
+}
+
+/**
  * Stores an inbound message in one round trip to Postgres (sb_ingest_inbound): patient,
  * contact point, conversation, message, attachments, triage outbox row.
  */
 export async function ingestInbound(db: Db, message: InboundMessage, opts: IngestOptions): Promise<IngestResult> {
   const stored = opts.storedAttachments ?? (await storeInlineAttachments(db, opts.blobs, opts.practiceId, message));
   const record = ingestRecord(message, { ...opts, storedAttachments: stored });
-  const result = await db.execute(sql`select * from sb_ingest_inbound(${JSON.stringify(record)}::jsonb)`);
-  const [row] = rowsOf<{
-    message_id: string;
-    conversation_id: string;
-    patient_id: string;
-    contact_point_id: string;
-    duplicate: boolean;
-    new_patient: boolean;
-  }>(result);
+  const [row] = await ingestStatement(db).execute({ record: JSON.stringify(record) });
   if (!row) throw new Error('sb_ingest_inbound returned no row');
-  return {
-    messageId: row.message_id,
-    conversationId: row.conversation_id,
-    patientId: row.patient_id,
-    contactPointId: row.contact_point_id,
-    duplicate: row.duplicate,
-    newPatient: row.new_patient,
-  };
+  return row;
+}
+
+/**
+ * The same statement preceded by the practice's lookup: the active practice that owns the
+ * address the message was sent to (a practice's number or email), then the ingest, in one
+ * round trip instead of two. No owner: nothing is stored and the answer is null (the caller
+ * holds the message as unrouted). The materialized CTE keeps the function from running for
+ * an address whose practice is not active, whatever order the planner would join in.
+ */
+const ingestAtStatements = new WeakMap<object, ReturnType<typeof prepareIngestAt>>();
+function prepareIngestAt(db: Db) {
+  return db
+    .select({
+      practiceId: sql<string>`owner.practice_id`,
+      messageId: sql<string>`i.message_id`,
+      conversationId: sql<string>`i.conversation_id`,
+      patientId: sql<string>`i.patient_id`,
+      contactPointId: sql<string>`i.contact_point_id`,
+      duplicate: sql<boolean>`i.duplicate`,
+      newPatient: sql<boolean>`i.new_patient`,
+    })
+    .from(
+      sql`(with owner as materialized (
+             select a.practice_id from practice_addresses a join practices p on p.id = a.practice_id
+              where a.kind = ${sql.placeholder('kind')} and a.value = ${sql.placeholder('value')} and p.active
+              limit 1)
+           select * from owner) owner
+          cross join lateral sb_ingest_inbound(jsonb_set(${sql.placeholder('record')}::jsonb, '{practiceId}', to_jsonb(owner.practice_id))) i`,
+    )
+    .prepare('sb_ingest_inbound_at');
+}
+
+/** what the record carries until the statement puts the owner's id in */
+const ownerResolvedInSql = '00000000-0000-0000-0000-000000000000';
+
+export async function ingestAtAddress(
+  db: Db,
+  message: InboundMessage,
+  opts: Omit<IngestOptions, 'practiceId' | 'storedAttachments' | 'blobs'> & { addressKind: 'phone' | 'email' },
+): Promise<(IngestResult & { practiceId: string }) | null> {
+  // bytes go to the blob store under the practice's key first: such messages look the practice up on their own
+  if (message.attachments.some((a) => a.content)) throw new Error('ingestAtAddress takes no inline attachment bytes');
+  const { addressKind, ...rest } = opts;
+  const record = ingestRecord(message, { ...rest, practiceId: ownerResolvedInSql });
+  let stmt = ingestAtStatements.get(db);
+  if (!stmt) ingestAtStatements.set(db, (stmt = prepareIngestAt(db)));
+  const [row] = await stmt.execute({ kind: addressKind, value: message.to, record: JSON.stringify(record) });
+  return row ?? null;
 }

@@ -1,5 +1,4 @@
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { contactPoints, conversations, messageAttachments, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../platform/db/schema';
 import { claimOutreachSlot, mayContact } from './outreach-policy';
@@ -13,35 +12,51 @@ import type { Channel } from '../../triage/types';
 export type Deliverers = Record<Channel, Deliverer>;
 
 /**
- * Paces sends per sending number (a US long code takes about one text a second). BullMQ's
- * limiter is per queue, so the count lives in Redis keyed by number, or in memory when
- * jobs run in-process.
+ * Paces sends per sending number (a US long code takes about one text a second): at most
+ * `points` sends per window of time for one key. BullMQ's limiter is per queue, so the count
+ * lives in Redis keyed by number and window, or in memory when jobs run in-process. Windows
+ * are counted on the injected clock, so tests move a fake one instead of waiting.
  */
-export function createSendPacer(opts: { perSecond: number; redis?: Redis; prefix?: string }): RateLimiterAbstract {
-  const points = Math.max(1, Math.round(opts.perSecond));
-  const duration = Math.max(1, Math.round(points / opts.perSecond));
-  return opts.redis
-    ? new RateLimiterRedis({ storeClient: opts.redis, keyPrefix: `${opts.prefix ?? 'sb'}:sendrate`, points, duration })
-    : new RateLimiterMemory({ keyPrefix: 'sendrate', points, duration });
+export interface SendPacer {
+  /** takes a turn for `key` at `now`: null when the send may go now, else when the next turn comes */
+  take(key: string, now: Date): Promise<Date | null>;
 }
 
-async function waitForTurn(pacer: RateLimiterAbstract, key: string): Promise<void> {
-  for (;;) {
-    try {
-      await pacer.consume(key);
-      return;
-    } catch (res) {
-      const wait = (res as { msBeforeNext?: number }).msBeforeNext;
-      if (typeof wait !== 'number') throw res;
-      await new Promise((r) => setTimeout(r, Math.max(wait, 5)));
-    }
+export function createSendPacer(opts: { perSecond: number; redis?: Redis; prefix?: string }): SendPacer {
+  const points = Math.max(1, Math.round(opts.perSecond));
+  const windowMs = Math.max(1, Math.round(points / opts.perSecond)) * 1000;
+  const verdict = (count: number, window: number) => (count <= points ? null : new Date((window + 1) * windowMs));
+  const redis = opts.redis;
+  if (redis) {
+    const prefix = `${opts.prefix ?? 'sb'}:sendpace`;
+    return {
+      async take(key, now) {
+        const window = Math.floor(now.getTime() / windowMs);
+        const k = `${prefix}:${key}:${window}`;
+        const [[incrErr, count] = [null, 0], [expireErr] = [null]] = (await redis.multi().incr(k).pexpire(k, windowMs * 2).exec()) ?? [];
+        if (incrErr || expireErr) throw incrErr ?? expireErr;
+        return verdict(Number(count), window);
+      },
+    };
   }
+  const counts = new Map<string, { window: number; count: number }>();
+  return {
+    async take(key, now) {
+      const window = Math.floor(now.getTime() / windowMs);
+      const seen = counts.get(key);
+      const entry = seen && seen.window === window ? seen : { window, count: 0 };
+      entry.count++;
+      counts.set(key, entry);
+      if (counts.size > 10_000) for (const [k, v] of counts) if (v.window < window) counts.delete(k);
+      return verdict(entry.count, window);
+    },
+  };
 }
 
 const finalStatuses = new Set<DeliveryStatus>(['sent', 'delivered', 'undelivered', 'failed', 'refused', 'simulated', 'queued']);
 
 /** One send job for every channel: never twice for the same message, consent and quiet hours first. */
-export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
+export function sendJob(deliverers: Deliverers, pacer: SendPacer) {
   const send = sendMessageJob(deliverers, pacer);
   return defineJob({
     ...send,
@@ -56,7 +71,7 @@ export function sendJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
   });
 }
 
-function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
+function sendMessageJob(deliverers: Deliverers, pacer: SendPacer) {
   return defineJob({
     queue: 'send',
     worker: { concurrency: 8 },
@@ -91,6 +106,15 @@ function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
         return;
       }
       if (policy.notBefore) throw new DeferJob(policy.notBefore, "quiet hours: automated messages wait for 8:00 in the patient's time zone");
+      // the sending number's pace: a send that must wait goes back to the outbox until its
+      // turn instead of holding one of the worker's slots asleep (asked before the claims
+      // below, so a deferred message holds neither the send claim nor an outreach slot)
+      const deliverer = deliverers[message.channel];
+      const key = deliverer.rateKey(ctx);
+      if (key) {
+        const nextTurn = await pacer.take(`${message.channel}:${key}`, now);
+        if (nextTurn) throw new DeferJob(nextTurn, 'the sending number is at its pace; the message waits for its turn');
+      }
       const purpose = message.purpose;
       // a message is claimed before it goes: a second run of the same job at the same moment
       // (a stalled BullMQ job handed out again) backs off instead of sending it twice; this
@@ -104,9 +128,6 @@ function sendMessageJob(deliverers: Deliverers, pacer: RateLimiterAbstract) {
         }
       }
 
-      const deliverer = deliverers[message.channel];
-      const key = deliverer.rateKey(ctx);
-      if (key) await waitForTurn(pacer, `${message.channel}:${key}`);
       let delivered = false;
       try {
         const result = await deliverer.deliver(ctx);

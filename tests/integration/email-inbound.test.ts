@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contactPoints, conversations, messageAttachments, messages, outbox, practiceAddresses } from '../../src/platform/db/schema';
 import { queueOutbound } from '../../src/outreach/outbound';
+import { ingestStatement } from '../../src/intake/ingest';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makePractice, tokenFor } from '../helpers/fixtures';
 import { basicAuth, inboundEnv, parsedEmail, postInbound } from '../helpers/email';
@@ -35,16 +36,15 @@ const db = () => h.runtime.deps.db;
 const messageCount = async () => Number((await db().select({ n: count() }).from(messages))[0]!.n);
 /** The next ingest statement fails as a dropped connection would; the relay's queries run on. */
 function failIngestOnce(error: Error) {
-  const database = db();
-  const original = database.execute.bind(database);
+  const statement = ingestStatement(db());
+  const original = statement.execute.bind(statement);
   let failed = false;
-  return vi.spyOn(database, 'execute').mockImplementation(((query: { queryChunks?: unknown[] }) => {
-    const text = JSON.stringify((query.queryChunks ?? []).filter((c) => c !== null && typeof c === 'object' && 'value' in c));
-    if (!failed && text.includes('sb_ingest_inbound')) {
+  return vi.spyOn(statement, 'execute').mockImplementation(((values: never) => {
+    if (!failed) {
       failed = true;
       return Promise.reject(error);
     }
-    return original(query as never);
+    return original(values);
   }) as never);
 }
 const stored = async (id: string) => (await db().select().from(messages).where(eq(messages.id, id)))[0]!;

@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, eq } from 'drizzle-orm';
 import twilio from 'twilio';
-import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses, unroutedMessages } from '../../src/platform/db/schema';
+import { consentEvents, contactPoints, conversations, messageAttachments, messages, outbox, patients, practiceAddresses, practices, unroutedMessages } from '../../src/platform/db/schema';
 import { queueOutbound } from '../../src/outreach/outbound';
-import { LOCAL_TWILIO_TOKEN_FILE } from '../../src/access/webhook-secrets';
+import { LOCAL_TWILIO_TOKEN_FILE, twilioWebhookToken } from '../../src/access/webhook-secrets';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 import { PUBLIC, fakeSid, inboundSms, postTwilio } from '../helpers/twilio';
@@ -130,6 +131,20 @@ describe('POST /webhooks/twilio/sms', () => {
     // a retried webhook is held once
     expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
     expect(await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!))).toHaveLength(1);
+  });
+});
+
+describe('a number whose practice is not active', () => {
+  it('holds the text (plain, or a keyword) as unrouted and stores nothing in the practice', async () => {
+    const closed = await makePractice(db());
+    await db().update(practices).set({ active: false }).where(eq(practices.id, closed.id));
+    for (const body of ['do you have anything this week?', 'STOP']) {
+      const params = inboundSms('+14155550180', closed.phoneNumbers[0]!, body);
+      expect((await postTwilio(h, '/webhooks/twilio/sms', params)).status).toBe(200);
+      expect(await bySid(params.MessageSid!)).toBeUndefined();
+      expect(await db().select().from(unroutedMessages).where(eq(unroutedMessages.providerId, params.MessageSid!))).toHaveLength(1);
+    }
+    expect(await db().select().from(contactPoints).where(eq(contactPoints.practiceId, closed.id))).toHaveLength(0);
   });
 });
 
@@ -314,5 +329,60 @@ describe('simulate command', () => {
       fetch: ((url: string, init: RequestInit) => h.app.request(new URL(url).pathname, init)) as typeof fetch,
     });
     expect(forged).toMatchObject({ failed: 3, statuses: { 403: 3 } });
+  });
+});
+
+describe('over a real socket (@hono/node-server, as in production)', () => {
+  // the route reads the form straight from Node's request stream when its length is declared
+  async function serveApp() {
+    const { serve } = await import('@hono/node-server');
+    const server = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    const port = (server.address() as { port: number }).port;
+    return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+  function post(port: number, body: string | string[], headers: Record<string, string>) {
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/twilio/sms', headers }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      for (const part of Array.isArray(body) ? body : [body]) req.write(part);
+      req.end();
+    });
+  }
+  const signed = (params: Record<string, string>) => ({
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': twilio.getExpectedTwilioSignature(twilioWebhookToken(h.env), `${PUBLIC}/webhooks/twilio/sms`, params),
+  });
+
+  it('stores a text posted with a content length, or chunked, and refuses a forged or oversized one', async () => {
+    const s = await serveApp();
+    try {
+      const a = inboundSms('+14155550190', practiceNumber, 'can I get a refill — gracias 🙏');
+      const body = new URLSearchParams(a).toString();
+      expect(await post(s.port, body, { ...signed(a), 'content-length': String(Buffer.byteLength(body)) })).toEqual({ status: 200, text: '<?xml version="1.0" encoding="UTF-8"?><Response/>' });
+      expect((await bySid(a.MessageSid!))!.body).toBe('can I get a refill — gracias 🙏');
+
+      const b = inboundSms('+14155550191', practiceNumber, 'sent in two chunks');
+      const bBody = new URLSearchParams(b).toString();
+      expect((await post(s.port, [bBody.slice(0, 40), bBody.slice(40)], signed(b))).status).toBe(200);
+      expect((await bySid(b.MessageSid!))!.body).toBe('sent in two chunks');
+
+      const c = inboundSms('+14155550192', practiceNumber, 'forged');
+      const cBody = new URLSearchParams(c).toString();
+      expect((await post(s.port, cBody, { ...signed({ ...c, Body: 'other' }), 'content-length': String(cBody.length) })).status).toBe(403);
+      expect(await bySid(c.MessageSid!)).toBeUndefined();
+
+      const d = inboundSms('+14155550193', practiceNumber, 'x'.repeat(70 * 1024));
+      const dBody = new URLSearchParams(d).toString();
+      expect((await post(s.port, dBody, { ...signed(d), 'content-length': String(dBody.length) })).status).toBe(413);
+      expect((await post(s.port, [dBody.slice(0, 1000), dBody.slice(1000)], signed(d))).status).toBe(413);
+      expect(await bySid(d.MessageSid!)).toBeUndefined();
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -13,7 +13,8 @@ import { shouldApplyStatus, type SmsStatusUpdate } from '../../../channels/sms/s
 import type { InboundMessage } from '../../../channels/types';
 import { recordConsent } from '../../outreach/consent';
 import { renderForPractice } from '../../outreach/templates';
-import { ingestInbound, type IngestResult } from '../ingest';
+import { ingestAtAddress, ingestInbound, type IngestResult } from '../ingest';
+import { practiceByAddress } from '../../practices/practices';
 import { reflectOnReminder } from '../../outreach/reminder-delivery';
 
 type Practice = typeof practices.$inferSelect;
@@ -22,6 +23,26 @@ export interface ReceivedSms extends IngestResult {
   keyword: SmsKeywordMatch | null;
   /** text to answer in the webhook's TwiML, already stored as an outbound message */
   reply: string | null;
+}
+
+/**
+ * An inbound text to a number: the practice that owns it, then receiveSms. A plain text (no
+ * keyword, no request to stop: nearly all of them) finds its practice and is stored in one
+ * round trip; the others look the practice up first, since their consent and replies need it.
+ * Null when no active practice owns the number: nothing is stored.
+ */
+export async function receiveSmsAt(
+  db: Database,
+  message: InboundMessage,
+  opts: { receivedAt: Date; requestId: string | null },
+): Promise<(ReceivedSms & { practiceId: string }) | null> {
+  if (!matchSmsKeyword(message.body) && !detectOptOut(message.body)) {
+    const stored = await ingestAtAddress(db, message, { addressKind: 'phone', receivedAt: opts.receivedAt, requestId: opts.requestId });
+    return stored && { ...stored, keyword: null, reply: null };
+  }
+  const practice = await practiceByAddress(db, 'phone', message.to);
+  if (!practice) return null;
+  return { ...(await receiveSms(db, message, { ...opts, practice })), practiceId: practice.id };
 }
 
 /**

@@ -2,8 +2,7 @@ import { parseTwilioSms } from '../../../channels/sms/parse';
 import { parseTwilioStatusCallback } from '../../../channels/sms/status';
 import { emptyMessagingResponse, messagingReply } from '../../../channels/sms/twiml';
 import { holdUnrouted } from '../unrouted';
-import { practiceByAddress } from '../../practices/practices';
-import { applySmsStatus, receiveSms } from './sms-inbound';
+import { applySmsStatus, receiveSmsAt } from './sms-inbound';
 import type { App } from '../../http/context';
 import { channelInputToAppError, twiml, verifiedTwilioParams } from '../../http/twilio-webhook';
 
@@ -26,13 +25,12 @@ export function twilioSmsRoutes(app: App) {
     } catch (err) {
       channelInputToAppError(err);
     }
-    const practice = await practiceByAddress(deps.db, 'phone', message.to);
-    if (!practice) {
+    const result = await receiveSmsAt(deps.db, message, { receivedAt: now, requestId: c.get('requestId') });
+    if (!result) {
       const held = await holdUnrouted(deps.db, message, now);
       deps.log.warn({ requestId: c.get('requestId'), messageSid: message.providerId, unroutedId: held.id }, 'sms to a number no practice owns: held');
       return twiml(c, emptyMessagingResponse());
     }
-    const result = await receiveSms(deps.db, message, { practice, receivedAt: now, requestId: c.get('requestId') });
     if (!result.duplicate && !result.keyword) deps.relay.nudge();
     deps.log.info(
       { requestId: c.get('requestId'), messageId: result.messageId, conversationId: result.conversationId, duplicate: result.duplicate, keyword: result.keyword?.kind },

@@ -24,7 +24,12 @@ export async function addToOutbox(db: Db, entry: OutboxEntry): Promise<void> {
     .onConflictDoNothing({ target: outbox.dedupeKey });
 }
 
-export const outboxJobId = (id: number) => `ob-${id}`;
+/**
+ * The queue's job id for one move of an outbox row: the row's id and its move count. A row
+ * deferred (DeferJob) is moved again later under a new id; BullMQ keeps a finished job's id
+ * for a while and would silently drop a second add under the same one.
+ */
+export const outboxJobId = (id: number, moves: number) => `ob-${id}-${moves}`;
 
 /**
  * Thrown by a job that cannot do its work yet (quiet hours, a number's rate limit): the
@@ -65,7 +70,7 @@ export class OutboxRelay {
     let moved = 0;
     for (;;) {
       const now = clock.now();
-      const rows = await db.execute<{ id: number; queue: string; payload: JobData }>(sql`
+      const rows = await db.execute<{ id: number; queue: string; payload: JobData; attempts: number }>(sql`
         update ${outbox} set status = 'enqueued', enqueued_at = ${now.toISOString()}::timestamptz, attempts = attempts + 1
         where id in (
           select id from ${outbox}
@@ -74,8 +79,8 @@ export class OutboxRelay {
           limit ${this.opts.batch ?? 200}
           for update skip locked
         )
-        returning id, queue, payload`);
-      const list = rowsOf<{ id: number; queue: string; payload: JobData }>(rows);
+        returning id, queue, payload, attempts`);
+      const list = rowsOf<{ id: number; queue: string; payload: JobData; attempts: number }>(rows);
       if (list.length === 0) return moved;
       // adds go out together: ioredis pipelines them on one connection
       const results = await Promise.allSettled(
@@ -83,7 +88,7 @@ export class OutboxRelay {
           queue.add(
             row.queue,
             { ...row.payload, outboxId: Number(row.id) },
-            { jobId: outboxJobId(Number(row.id)), ...this.opts.jobOptions?.[row.queue] },
+            { jobId: outboxJobId(Number(row.id), Number(row.attempts)), ...this.opts.jobOptions?.[row.queue] },
           ),
         ),
       );
@@ -107,13 +112,13 @@ export class OutboxRelay {
     const { db, queue, clock } = this.deps;
     const staleBefore = new Date(clock.now().getTime() - (this.opts.staleAfterMs ?? 60_000));
     const rows = await db
-      .select({ id: outbox.id, queue: outbox.queue })
+      .select({ id: outbox.id, queue: outbox.queue, attempts: outbox.attempts })
       .from(outbox)
       .where(and(eq(outbox.status, 'enqueued'), lt(outbox.enqueuedAt, staleBefore)))
       .limit(1000);
     const lost: number[] = [];
     for (const row of rows) {
-      if (!(await queue.has(row.queue, outboxJobId(row.id)))) lost.push(row.id);
+      if (!(await queue.has(row.queue, outboxJobId(row.id, row.attempts)))) lost.push(row.id);
     }
     if (lost.length > 0) {
       await db
