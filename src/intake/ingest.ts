@@ -268,6 +268,13 @@ function prepareIngestAt(db: Db) {
     .prepare('sb_ingest_inbound_at');
 }
 
+/** the prepared one-round-trip ingest of this database handle (tests make it fail through it) */
+export function ingestAtStatement(db: Db) {
+  let stmt = ingestAtStatements.get(db);
+  if (!stmt) ingestAtStatements.set(db, (stmt = prepareIngestAt(db)));
+  return stmt;
+}
+
 /** what the record carries until the statement puts the owner's id in */
 const ownerResolvedInSql = '00000000-0000-0000-0000-000000000000';
 
@@ -280,8 +287,6 @@ export async function ingestAtAddress(
   if (message.attachments.some((a) => a.content)) throw new Error('ingestAtAddress takes no inline attachment bytes');
   const { addressKind, ...rest } = opts;
   const record = ingestRecord(message, { ...rest, practiceId: ownerResolvedInSql });
-  let stmt = ingestAtStatements.get(db);
-  if (!stmt) ingestAtStatements.set(db, (stmt = prepareIngestAt(db)));
-  const [row] = await stmt.execute({ kind: addressKind, value: message.to, record: JSON.stringify(record) });
+  const [row] = await ingestAtStatement(db).execute({ kind: addressKind, value: message.to, record: JSON.stringify(record) });
   return row ?? null;
 }

@@ -1,3 +1,4 @@
+import { ingestAtStatement, ingestStatement } from '../../src/intake/ingest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app/create-app';
 import { isDatabaseUnavailable } from '../../src/platform/db/client';
@@ -55,7 +56,15 @@ describe('the database away (point 6)', () => {
 
   it('answers the API and Twilio 503 unavailable with Retry-After, not 500', async () => {
     const db = h.runtime.deps.db;
-    const spies = [vi.spyOn(db, 'select').mockImplementation(() => { throw refused(); }), vi.spyOn(db, 'execute').mockImplementation((() => Promise.reject(refused())) as never)];
+    // the webhook's own prepared statements too: once built, they no longer pass through select
+    const statements = [ingestAtStatement(db), ingestStatement(db)];
+    const spies = [
+      vi.spyOn(db, 'select').mockImplementation(() => {
+        throw refused();
+      }),
+      vi.spyOn(db, 'execute').mockImplementation((() => Promise.reject(refused())) as never),
+      ...statements.map((st) => vi.spyOn(st, 'execute').mockImplementation((() => Promise.reject(refused())) as never)),
+    ];
     try {
       const api = await h.request('GET', '/api/v1/practices');
       expect(api.status).toBe(503);
