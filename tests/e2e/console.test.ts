@@ -319,6 +319,20 @@ describe.runIf(enabled)('the console in Chromium', () => {
     });
   }, 90_000);
 
+  it('a manager imports appointments from a CSV, watching its progress, and sees the row it could not take', async () => {
+    const page = await newPage();
+    await signIn(page, server.url, morgan, password);
+    await page.goto(`${server.url}/appointments`);
+    await page.click('#import-panel summary');
+    const csv = ['external_id,starts_at,duration_minutes,first_name,last_name,phone', 'e2e-imp-1,2026-12-20 09:00,20,Ivy,Import,+14155550191', 'e2e-imp-2,not a date,20,Bad,Row,+14155550192', ''].join('\n');
+    await page.setInputFiles('#import-file', { name: 'schedule.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.click('#import-panel button[type=submit]');
+    await page.waitForSelector('#import-result');
+    expect(await page.textContent('#import-result')).toMatch(/1 created.*1 rejected/);
+    expect(await page.textContent('#import-rejected')).toMatch(/Line 3: .*starts_at/);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('draws the figures’ charts from the seeded week and exports them', async () => {
     const page = await newPage();
     await signIn(page, server.url, morgan, password);

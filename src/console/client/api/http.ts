@@ -38,6 +38,8 @@ export function onSessionExpired(fn: Listener): () => void {
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
+  /** a body sent as it is (a file), with its content type, instead of JSON */
+  raw?: { body: Blob | string; type: string };
   query?: Record<string, string | number | boolean | null | undefined>;
   signal?: AbortSignal;
 }
@@ -53,7 +55,8 @@ export function withQuery(path: string, query?: RequestOptions['query']): string
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.raw) headers['content-type'] = opts.raw.type;
+  else if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken ?? '';
   const url = withQuery(path, opts.query);
   let res: Response;
@@ -62,7 +65,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Patients, appointments and the audit log. Patients search/read/export and the audit API come
 // with the records work; appointments exist now.
-import { get, patch, post, type Page } from './http';
+import { get, patch, post, request, type Page } from './http';
 
 export interface PatientHit {
   id: string;
@@ -97,3 +97,18 @@ export interface AuditEvent {
 }
 
 export const listAudit = (q: { actor?: string; patientId?: string; action?: string; from?: string; to?: string; cursor?: string }) => get<Page<AuditEvent>>('/api/v1/audit', { ...q });
+
+/** An import's progress and outcome (GET /api/v1/appointments/imports/{id}). */
+export interface ImportRun {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+  counts: { created: number; updated: number; unchanged: number; cancelled: number; held: number; skipped: number; rejected: number; duplicatePatients: number } | null;
+  problems: { level: 'error' | 'warning'; line?: number; resource?: string; reason: string }[];
+  error?: string | null;
+}
+/** The file goes as it is: a CSV, or a FHIR Bundle (JSON); importId lets the page poll its progress meanwhile. */
+export const importAppointments = (practiceId: string, importId: string, file: Blob, type: 'text/csv' | 'application/fhir+json') =>
+  request<ImportRun & { rows: { line?: number; outcome: string; reason?: string }[] }>('/api/v1/appointments/import', { method: 'POST', query: { practiceId, importId }, raw: { body: file, type } });
+export const getImportRun = (id: string) => get<ImportRun>(`/api/v1/appointments/imports/${id}`);

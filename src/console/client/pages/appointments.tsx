@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'hono/jsx/dom';
 import { useApp } from '../app';
-import { listAppointments, type Appointment } from '../api/records';
+import { getImportRun, importAppointments, listAppointments, type Appointment, type ImportRun } from '../api/records';
+import { describe } from '../api/http';
 import { onChange } from '../lib/live';
 import { addDays, fullTime, localDate, personName, words } from '../lib/format';
-import { ErrorView, Field, Loading, PageHeader, inputValue } from '../components/ui';
+import { ErrorView, Field, Loading, Notice, PageHeader, inputValue } from '../components/ui';
 
 /** Appointments of a period with their reminders and the patients' answers. */
 export function AppointmentsPage() {
@@ -37,6 +38,7 @@ export function AppointmentsPage() {
   return (
     <div class="appointments-page">
       <PageHeader title="Appointments" />
+      {app.role === 'admin' || app.role === 'manager' ? <ImportPanel onDone={() => void load()} /> : null}
       <form class="inline-fields" onSubmit={(e: Event) => e.preventDefault()}>
         <Field label="From">
           <input type="date" value={from} onChange={(e: Event) => setFrom(inputValue(e))} />
@@ -112,5 +114,103 @@ export function AppointmentsPage() {
         </div>
       )}
     </div>
+  );
+}
+
+type ImportResult = ImportRun & { rows: { line?: number; outcome: string; reason?: string }[] };
+
+/**
+ * Import a CSV or a FHIR Bundle from the practice's system (managers and admins): the file goes
+ * to POST /api/v1/appointments/import with an id made here, and the page polls that run's
+ * progress until the answer comes; then the counts, and each row it could not take with why.
+ */
+function ImportPanel(props: { onDone: () => void }) {
+  const app = useApp();
+  const [file, setFile] = useState<File | null>(null);
+  const [progress, setProgress] = useState<ImportRun | null>(null);
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const practiceName = app.practiceName(app.onePracticeId);
+
+  const start = async (e: Event) => {
+    e.preventDefault();
+    if (!file) {
+      setError('Choose a CSV file or a FHIR Bundle (.json) first.');
+      return;
+    }
+    const type = /\.csv$/i.test(file.name) || file.type === 'text/csv' ? 'text/csv' : 'application/fhir+json';
+    const id = crypto.randomUUID();
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    setProgress({ id, status: 'running', total: 0, done: 0, counts: null, problems: [] });
+    let finished = false;
+    const poll = async () => {
+      while (!finished) {
+        await new Promise((r) => setTimeout(r, 400));
+        if (finished) return;
+        const run = await getImportRun(id).catch(() => null);
+        if (run && !finished) setProgress(run);
+      }
+    };
+    void poll();
+    try {
+      const r = await importAppointments(app.onePracticeId, id, file, type);
+      setResult(r);
+      props.onDone();
+    } catch (err) {
+      setError(describe(err));
+    } finally {
+      finished = true;
+      setProgress(null);
+      setBusy(false);
+    }
+  };
+
+  const rejected = result?.rows.filter((r) => r.outcome === 'rejected') ?? [];
+  return (
+    <details class="import-panel" id="import-panel">
+      <summary>Import appointments</summary>
+      <form onSubmit={start} class="inline-fields">
+        <Field label={`File for ${practiceName}`} hint="A CSV (external_id, starts_at, first_name, last_name, phone...) or a FHIR R4 Bundle (.json)">
+          <input id="import-file" type="file" accept=".csv,text/csv,.json,application/json,application/fhir+json" onChange={(e: Event) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+        </Field>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </form>
+      {progress ? (
+        <p id="import-progress">
+          <progress max={progress.total || 1} value={progress.done} aria-label="Import progress" />{' '}
+          {progress.total ? `${progress.done} of ${progress.total} rows` : 'Reading the file…'}
+        </p>
+      ) : null}
+      {error ? (
+        <Notice kind="error" id="import-error">
+          {error}
+        </Notice>
+      ) : null}
+      {result ? (
+        <div id="import-result">
+          <Notice kind={result.status === 'done' ? 'ok' : 'error'}>
+            {result.status === 'done' ? 'Imported' : 'The import failed'}
+            {result.counts
+              ? `: ${result.counts.created} created, ${result.counts.updated} updated, ${result.counts.unchanged} unchanged, ${result.counts.cancelled} cancelled, ${result.counts.rejected} rejected.`
+              : '.'}
+            {result.error ? ` ${result.error}` : ''}
+          </Notice>
+          {rejected.length ? (
+            <ul class="small" id="import-rejected">
+              {rejected.map((r) => (
+                <li>
+                  Line {r.line}: {r.reason ?? 'rejected'}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </details>
   );
 }
