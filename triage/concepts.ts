@@ -157,12 +157,25 @@ function hasPrefix(prefixes: Set<string>, w: string): boolean {
  * clinical concept, or a function word with a word that can impair it.) When not, urgency is
  * routine without matching the lexicon.
  */
+// what each word is to the gate (the stem is a function of the word): 2 clinical, 1 function, 0 neither
+const GATE_MEMO = new Map<string, number>();
+function gateKind(t: TokenView): number {
+  let k = GATE_MEMO.get(t.w);
+  if (k === undefined) {
+    k = gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w) ? 2 : gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w) ? 1 : 0;
+    if (GATE_MEMO.size >= 100_000) GATE_MEMO.clear();
+    GATE_MEMO.set(t.w, k);
+  }
+  return k;
+}
+
 export function mayBeClinical(ts: TokenView[]): boolean {
   let fn = 0;
   for (const t of ts) {
     if (t.isPunct) continue;
-    if (gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w)) return true;
-    if (gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w)) fn++;
+    const k = gateKind(t);
+    if (k === 2) return true;
+    if (k === 1) fn++;
   }
   return fn >= 2;
 }
