@@ -58,6 +58,7 @@ const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
+const PAST_DENIAL = /^(did not|has not|have not|never|no|nunca|no ha|no he)$/;
 const CLINICAL = new Set(['symptom', 'event', 'harm', 'function', 'body', 'substance', 'ingest', 'quantity', 'medication', 'mod', 'context']);
 
 function spans(ts: TokenView[]) {
@@ -102,6 +103,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     let best: Mention | undefined;
     for (const u of cues) {
       if (u.id !== 'unable' || inPseudo(u.from)) continue;
+      // "did not swallow anything", "no se trago nada": nothing was swallowed (a negated
+      // ingestion), not a throat that cannot swallow
+      if (f.id === 'swallow' && PAST_DENIAL.test(u.pattern)) continue;
       if (u.to < f.from && f.from - u.to <= 5 && clauseOf[u.to] === clauseOf[f.from] && (!best || u.to > best.to || (u.to === best.to && u.from < best.from))) {
         // "no face drooping or slurred speech": the "no" belongs to the symptoms in between
         const between = mentions.some((m) => (m.type === 'symptom' || m.type === 'body') && m.from > u.to && m.to < f.from);
@@ -186,6 +190,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // the rest of the sentence; a conditional ("would it be", "seria") the whole sentence; a
   // closing "just asking" / "solo pregunto" the whole message
   const hypothetical = new Uint8Array(n);
+  // the conditional mood ("it would be better not to wake up", "seria mejor no despertar") is
+  // how a passive wish to be dead is said (C-SSRS rung 1): it does not hold back self-harm
+  const conditional = new Uint8Array(n);
   for (const cue of live('hyp')) {
     const word = cue.pattern;
     // Spanish "si" is "if", but "sí" (with its accent, or alone before a comma) is "yes"
@@ -197,7 +204,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       continue;
     }
     if (/^(seria|would|could it be|would it be|sería)$/.test(word)) {
-      for (let k = 0; k < n; k++) if (sentenceOf[k] === sentence) hypothetical[k] = 1;
+      for (let k = 0; k < n; k++) if (sentenceOf[k] === sentence) conditional[k] = 1;
       continue;
     }
     const clauseOnly = /^(if|si|what if|in case|just in case|en caso de|por si|por si acaso|que pasa si)$/.test(word);
@@ -218,6 +225,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     // "not better", "hasn't stopped", "no se ha quitado"
     const before = ts.slice(Math.max(0, cue.from - 2), cue.from).map((t) => t.w);
     if (before.some((w) => w === 'not' || w === 'no' || w === 'never' || w === 'nunca')) continue;
+    // "me paro", "cuando me paro": I stand up
+    if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
     const cl = clauseOf[cue.from]!;
     let ownNamesSomething = false;
@@ -285,7 +294,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       ...m,
       negated: negated[i] === 1,
       historical: historical[i] === 1,
-      hypothetical: hypothetical[i] === 1,
+      hypothetical: hypothetical[i] === 1 || (conditional[i] === 1 && m.type !== 'harm'),
       resolved: resolved[i] === 1 && m.type !== 'harm',
       idiom: idiom[i] === 1 && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'seizure') ||
         (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke')),
@@ -304,7 +313,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   }
   const ms = measures.map((m) => {
     const i = m.from;
-    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1, resolved: resolved[i] === 1 };
+    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1, resolved: resolved[i] === 1 };
     return { ...m, ...flags, affirmed: !flags.negated && !flags.historical && !flags.hypothetical && !flags.resolved && !(expAt[i] === 'other' && somebodyFine) };
   });
   return { findings, measures: ms, sentenceOf, clauseOf, consumed, cues };

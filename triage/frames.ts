@@ -247,6 +247,11 @@ export const FRAMES: Frame[] = [
       anyOf(
         first(v.get('wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt')),
         all(first(v.get('harm_method')), first(v.get('despair', 'harm_plan', 'wish_dead'))),
+        // a method turned on oneself ("my dad's gun ... using it on myself", "usarla contra mi")
+        all(first(v.get('harm_method')), first(v.get('reflexive'))),
+        // preparation (a chosen date, a farewell, bought the means) with a second plan or despair
+        // cue (C-SSRS preparatory behaviour): "I have a plan and I've picked the day"
+        preparation(v),
         all(first(v.get('despair')), first(v.get('harm_plan'))),
       ),
   },
@@ -310,6 +315,9 @@ export const FRAMES: Frame[] = [
         all(first(v.get('excess')), first([...meds, ...ingest])),
         all(together(ingest, [...meds, ...v.get('bulk_amount')]), first(v.get('bulk_amount'))),
         all(first([...ingest, ...meds]), mEv(counts.filter((c) => c.value >= 8))),
+        // a medication error (a double dose, someone else's pills) with systemic symptoms:
+        // poison-centre rule "symptomatic after an exposure" is an emergency referral
+        all(first(v.get('accidental', 'excess', 'bulk_amount')), first(meds), first(v.get('dizzy', 'drowsy', 'syncope', 'near_syncope', 'confusion', 'unresponsive', 'palpitations', 'shaky', 'sweating', 'breathless', 'seizure', 'slow_heart'))),
       );
     },
   },
@@ -681,6 +689,8 @@ export const FRAMES: Frame[] = [
         first(v.impaired('breathe')),
         near(v.get('bleeding'), v.get('cough'), 6),
         all(first(v.get('cough')), first(v.get('fever')), first(v.get('pain', 'breathless', 'chest'))),
+        // NICE NG120 (acute cough): fever with a cough that goes on for days needs a review
+        all(first(v.get('cough')), first(v.get('fever')), anyOf(mEv(v.m('symptom_days').filter((d) => d.value >= 3)), first(v.get('persistent')))),
       ),
   },
   {
@@ -691,6 +701,7 @@ export const FRAMES: Frame[] = [
     test: ({ v }) =>
       anyOf(
         mEv(v.m('spo2').filter((x) => x.value < 93)),
+        first(v.get('slow_heart')),
         mEv(v.m('hr').filter((x) => x.value >= 110 || x.value <= 50)),
         mEv([...v.m('sbp').filter((x) => x.value >= 180 || x.value < 100), ...v.m('dbp').filter((x) => x.value >= 110)]),
         mEv(v.m('glucose').filter((x) => x.value < 70 || x.value >= 300)),
@@ -767,6 +778,14 @@ export const FRAMES: Frame[] = [
       ),
   },
 ];
+
+const PREPARATION = /bought|buy|compre|picked|chose|decided|set|escogi|decidi|elegi|fecha|planeado|despedi|goodbye|letter|carta/;
+function preparation(v: View): Ev[] | null {
+  const cues = v.get('harm_plan', 'despair');
+  const prep = cues.find((p) => p.id === 'harm_plan' && PREPARATION.test(p.pattern));
+  const other = prep && cues.find((p) => p !== prep && (p.to < prep.from || p.from > prep.to));
+  return prep && other ? [prep, other] : null;
+}
 
 export function childOf(words: string[], language: 'en' | 'es' = 'en'): boolean {
   // Spanish "son" is "they are"
