@@ -86,7 +86,7 @@ function compile(def: ConceptDef, lang: 'en' | 'es', phrase: string): Pattern {
 const MED_NAMES: ConceptDef = {
   id: 'med_name',
   type: 'medication',
-  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
+  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')).flatMap((name) => (name.includes(' ') ? [name] : [name, `${name}s`])))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
 };
 
 const PATTERNS: Pattern[] = [];
@@ -278,7 +278,12 @@ export function findMentions(ts: TokenView[]): Mention[] {
 const MASKABLE = new Set<ConceptType>(['symptom', 'body', 'event', 'harm', 'function', 'substance']);
 const NOT_CUE_HOST = new Set<ConceptType>(['symptom', 'function', 'event', 'harm', 'substance', 'mask', 'mod', 'quantity', 'ingest', 'medication']);
 
+const SWALLOWED_THING = new Set(['product', 'battery', 'magnet', 'medication', 'med_name']);
+
 function cleanUp(raw: Mention[]): Mention[] {
+  // "didn't drink any of the bleach", "no se comio las pastillas": a denied ingestion, not a
+  // child who will not feed (the negation stays a negation)
+  if (raw.some((m) => m.id === 'poor_feeding')) raw = raw.filter((m) => m.id !== 'poor_feeding' || !raw.some((o) => SWALLOWED_THING.has(o.id) && o.from > m.to && o.from - m.to <= 5));
   const masks = raw.filter((m) => m.type === 'mask');
   let out = raw.filter((m) => m.type !== 'mask' && !(MASKABLE.has(m.type) && masks.some((k) => k.from <= m.from && m.to <= k.to)));
   // the same concept found twice over overlapping words: keep the longer

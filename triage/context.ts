@@ -208,9 +208,11 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       continue;
     }
     const clauseOnly = /^(if|si|what if|in case|just in case|en caso de|por si|por si acaso|que pasa si)$/.test(word);
+    // "what's the point of living", "para que sigo viviendo": a rhetorical question, not a hypothesis
+    const target = /^(what is the|what are the|cuales son)$/.test(word) ? conditional : hypothetical;
     for (let k = cue.from; k < n && sentenceOf[k] === sentence; k++) {
       if (clauseOnly && clauseOf[k] !== clauseOf[cue.from] && ts[k - 1]?.w !== ',') break;
-      hypothetical[k] = 1;
+      target[k] = 1;
     }
   }
 
@@ -297,7 +299,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       hypothetical: hypothetical[i] === 1 || (conditional[i] === 1 && m.type !== 'harm'),
       resolved: resolved[i] === 1 && m.type !== 'harm',
       idiom: idiom[i] === 1 && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'seizure') ||
-        (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke')),
+        (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'wish_dead' || m.id === 'harm_attempt' || m.id === 'ideation' || m.id === 'despair')),
       experiencer: expAt[i]!,
       sentence: sentenceOf[i]!,
       clause: clauseOf[i]!,
