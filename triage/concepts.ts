@@ -272,7 +272,16 @@ export function findMentions(ts: TokenView[]): Mention[] {
     tryList(BY_WORD.get(t.w), i);
     if (t.w.length >= 3) tryList(BY_PREFIX.get(t.w.slice(0, 3)), i);
   }
-  return cleanUp(raw);
+  return cleanUp(raw.filter((m) => m.id !== 'accidental' || !isSchedule(ts, m.to + 1)));
+}
+
+const PER = new Set(['a', 'per', 'each', 'every', 'al', 'por', 'cada']);
+const PERIOD = new Set(['day', 'days', 'daily', 'night', 'week', 'dia', 'dias', 'noche', 'semana']);
+/** "twice a day", "dos veces al dia", "2 times daily": a dosing schedule, not a double dose. */
+function isSchedule(ts: TokenView[], i: number): boolean {
+  const a = ts[i]?.w;
+  const b = ts[i + 1]?.w;
+  return a === 'daily' || a === 'diario' || a === 'diarias' || (a !== undefined && PER.has(a) && b !== undefined && PERIOD.has(b));
 }
 
 const MASKABLE = new Set<ConceptType>(['symptom', 'body', 'event', 'harm', 'function', 'substance']);

@@ -223,6 +223,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   const symptomAt = new Set<number>();
   for (const m of mentions) if (m.type === 'symptom' || m.type === 'event') for (let k = m.from; k <= m.to; k++) symptomAt.add(k);
   const clinicalSentence = new Set([...symptomAt].map((k) => sentenceOf[k]));
+  // "breathing is ok" names what is fine: it does not reach back to "face got puffy"
+  const functionAt = new Set<number>();
+  for (const m of mentions) if (m.type === 'function') for (let k = m.from; k <= m.to; k++) functionAt.add(k);
   for (const cue of live('resolved')) {
     // "not better", "hasn't stopped", "no se ha quitado"
     const before = ts.slice(Math.max(0, cue.from - 2), cue.from).map((t) => t.w);
@@ -232,7 +235,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     const sentence = sentenceOf[cue.from]!;
     const cl = clauseOf[cue.from]!;
     let ownNamesSomething = false;
-    for (let k = 0; k < n; k++) if (clauseOf[k] === cl && symptomAt.has(k)) ownNamesSomething = true;
+    for (let k = 0; k < n; k++) if (clauseOf[k] === cl && (symptomAt.has(k) || functionAt.has(k)) && (k < cue.from || k > cue.to)) ownNamesSomething = true;
     const first = clinicalSentence.has(sentence) ? sentence : sentence - 1;
     for (let k = 0; k < n; k++) {
       const c = clauseOf[k]!;
@@ -287,6 +290,16 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     }
   }
   const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
+
+  // "fax my stroke discharge summary", "the bill for my overdose": an event named in a request
+  // for papers, with nothing saying it is happening now, is history
+  const adminSentences = new Set(live('admin').map((m) => sentenceOf[m.from]));
+  const currentSentences = new Set(live('current').map((m) => sentenceOf[m.from]));
+  for (const m of mentions) {
+    if (m.type !== 'event' || !adminSentences.has(sentenceOf[m.from]!) || currentSentences.has(sentenceOf[m.from]!)) continue;
+    if (mentions.some((o) => o.type === 'symptom' && sentenceOf[o.from] === sentenceOf[m.from])) continue;
+    for (let k = m.from; k <= m.to; k++) historical[k] = 1;
+  }
 
   const findings: Finding[] = [];
   for (const m of mentions) {

@@ -597,6 +597,8 @@ export const FRAMES: Frame[] = [
       anyOf(
         all(first(v.get('wound')), first(v.get('infection_sign', 'swelling'))),
         all(first(v.get('infection_sign').filter((s) => /streak|spread|pus|abscess|extiend|rayas|supura/.test(s.pattern))), first(v.get('limb', 'leg', 'skin', 'face', 'fever'))),
+        // a red line running up a limb from a scratch: lymphangitis
+        all(first(v.get('infection_sign').filter((s) => /streak|raya|red line|linea/.test(s.pattern))), first(v.get('limb', 'leg', 'radiation_site', 'wound'))),
         all(first(v.get('fever')), first(v.get('infection_sign').filter((s) => /pus|drain|abscess|supura|oozing/.test(s.pattern)))),
       ),
   },
@@ -688,6 +690,7 @@ export const FRAMES: Frame[] = [
         first(v.get('wheeze', 'asthma_attack', 'croup', 'breathless')),
         first(v.impaired('breathe')),
         near(v.get('bleeding'), v.get('cough'), 6),
+        first(v.get('hemoptysis')),
         all(first(v.get('cough')), first(v.get('fever')), first(v.get('pain', 'breathless', 'chest'))),
         // NICE NG120 (acute cough): fever with a cough that goes on for days needs a review
         all(first(v.get('cough')), first(v.get('fever')), anyOf(mEv(v.m('symptom_days').filter((d) => d.value >= 3)), first(v.get('persistent')))),
