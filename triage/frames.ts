@@ -155,6 +155,8 @@ export const FRAMES: Frame[] = [
         v.get('chest', 'heart').length && v.get('pressure').some((p) => /elephant|brick|sitting on|elefante|piedra|peso/.test(p.pattern)) ? first(v.get('pressure')) : null,
         all(near(v.get('chest', 'heart'), v.get('burning'), 6), first(v.get('sweating', 'nausea', 'breathless', 'dizzy', 'syncope', 'near_syncope', 'cardiac_history', 'radiating', 'pain'))),
         all(near(v.get('pain', 'pressure'), v.get('radiating'), 4), first(v.get('radiation_site')), first(v.get('sweating', 'nausea', 'breathless', 'dizzy', 'cardiac_history'))),
+        // AHA: discomfort in the jaw, neck, shoulder or arm with a cold sweat or breathlessness
+        all(near(v.get('pain', 'pressure'), v.get('radiation_site').filter((r) => /jaw|shoulder|arm|quijada|mandibula|hombro|brazo/.test(r.pattern)), 5), first(v.get('sweating', 'breathless', 'near_syncope'))),
         all(first(v.get('palpitations')), first(v.get('syncope', 'near_syncope', 'breathless', 'pain', 'pressure'))),
         all(first(v.get('palpitations')), first(v.get('dizzy')), first(v.get('at_rest', 'severe', 'persistent'))),
       ),
