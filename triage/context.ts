@@ -289,7 +289,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       expAt[i] = current;
     }
   }
-  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
+  // someone else's event that is over, or that a clinician has already seen to ("the ER said it's common")
+  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || live('clinician').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
 
   // "fax my stroke discharge summary", "the bill for my overdose": an event named in a request
   // for papers, with nothing saying it is happening now, is history
