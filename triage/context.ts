@@ -58,6 +58,8 @@ const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
+const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
+const FINE_FOLLOWERS = new Set(['y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
 const PAST_DENIAL = /^(did not|has not|have not|never|no|nunca|no ha|no he)$/;
 const CLINICAL = new Set(['symptom', 'event', 'harm', 'function', 'body', 'substance', 'ingest', 'quantity', 'medication', 'mod', 'context']);
 
@@ -193,6 +195,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // the conditional mood ("it would be better not to wake up", "seria mejor no despertar") is
   // how a passive wish to be dead is said (C-SSRS rung 1): it does not hold back self-harm
   const conditional = new Uint8Array(n);
+  // "if I didn't wake up tomorrow", "si ya no despertara": the wish lives in the "if"
+  const ifClause = new Uint8Array(n);
   for (const cue of live('hyp')) {
     const word = cue.pattern;
     // Spanish "si" is "if", but "sí" (with its accent, or alone before a comma) is "yes"
@@ -209,7 +213,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     }
     const clauseOnly = /^(if|si|what if|in case|just in case|en caso de|por si|por si acaso|que pasa si)$/.test(word);
     // "what's the point of living", "para que sigo viviendo": a rhetorical question, not a hypothesis
-    const target = /^(what is the|what are the|cuales son)$/.test(word) ? conditional : hypothetical;
+    const target = /^(what is the|what are the|cuales son)$/.test(word) ? conditional : /^(if|si)$/.test(word) ? ifClause : hypothetical;
     for (let k = cue.from; k < n && sentenceOf[k] === sentence; k++) {
       if (clauseOnly && clauseOf[k] !== clauseOf[cue.from] && ts[k - 1]?.w !== ',') break;
       target[k] = 1;
@@ -230,6 +234,13 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     // "not better", "hasn't stopped", "no se ha quitado"
     const before = ts.slice(Math.max(0, cue.from - 2), cue.from).map((t) => t.w);
     if (before.some((w) => w === 'not' || w === 'no' || w === 'never' || w === 'nunca')) continue;
+    // "está bien ida", "estoy bien mareada": "bien" is "very" there, not "fine"
+    if (/bien$/.test(cue.pattern)) {
+      const next = ts[cue.to + 1];
+      if (next && !next.isPunct && !FINE_FOLLOWERS.has(next.w)) continue;
+    }
+    // "ya no puedo abrir los ojos": no longer able, not better
+    if (cue.pattern === 'ya no' && ABLE.has(ts[cue.to + 1]?.w ?? '')) continue;
     // "me paro", "cuando me paro": I stand up
     if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
@@ -310,7 +321,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       ...m,
       negated: negated[i] === 1,
       historical: historical[i] === 1,
-      hypothetical: hypothetical[i] === 1 || (conditional[i] === 1 && m.type !== 'harm'),
+      hypothetical: hypothetical[i] === 1 || (conditional[i] === 1 && m.type !== 'harm') || (ifClause[i] === 1 && m.id !== 'wish_dead'),
       resolved: resolved[i] === 1 && m.type !== 'harm',
       idiom: idiom[i] === 1 && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'seizure') ||
         (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'wish_dead' || m.id === 'harm_attempt' || m.id === 'ideation' || m.id === 'despair')),
@@ -329,7 +340,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   }
   const ms = measures.map((m) => {
     const i = m.from;
-    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1, resolved: resolved[i] === 1 };
+    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolved[i] === 1 };
     return { ...m, ...flags, affirmed: !flags.negated && !flags.historical && !flags.hypothetical && !flags.resolved && !(expAt[i] === 'other' && somebodyFine) };
   });
   return { findings, measures: ms, sentenceOf, clauseOf, consumed, cues };

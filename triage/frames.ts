@@ -251,6 +251,9 @@ export const FRAMES: Frame[] = [
         all(first(v.get('harm_method')), first(v.get('despair', 'harm_plan', 'wish_dead'))),
         // a method turned on oneself ("my dad's gun ... using it on myself", "usarla contra mi")
         all(first(v.get('harm_method')), first(v.get('reflexive'))),
+        // a farewell with despair, a wish, a plan or a method; goodbyes sent and no answer since
+        all(first(v.get('farewell')), first(v.get('despair', 'wish_dead', 'harm_plan', 'harm_method'))),
+        all(first(v.get('harm_plan').filter((p) => /goodbye|despedida|despidi/.test(p.pattern))), first([...v.get('unreachable', 'unresponsive'), ...v.impaired('respond')])),
         // preparation (a chosen date, a farewell, bought the means) with a second plan or despair
         // cue (C-SSRS preparatory behaviour): "I have a plan and I've picked the day"
         preparation(v),
