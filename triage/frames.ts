@@ -33,6 +33,8 @@ export interface FrameHit {
 
 type Ev = { id: string; from: number; to: number };
 
+const NONE = Object.freeze([]) as unknown as Finding[];
+
 /** What a frame sees: either affirmed findings only, or all of them (to find what context held back). */
 export class View {
   private readonly byId = new Map<string, Finding[]>();
@@ -52,6 +54,8 @@ export class View {
     this.measures = strict ? input.measures.filter((m) => m.affirmed) : input.measures;
   }
   get(...ids: string[]): Finding[] {
+    // one id (the common case): the stored list itself, never copied (frames only read it)
+    if (ids.length === 1) return this.byId.get(ids[0]!) ?? NONE;
     const out: Finding[] = [];
     for (const id of ids) {
       const l = this.byId.get(id);
