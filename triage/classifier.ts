@@ -18,11 +18,23 @@ export interface Prediction {
   confidence: number;
 }
 
+// weights as a Map: a look-up in a Map of 100k keys is several times faster than in an object
+const WEIGHT_MAPS = new WeakMap<SoftmaxModel, Map<string, number[]>>();
+function weightMap(model: SoftmaxModel): Map<string, number[]> {
+  let m = WEIGHT_MAPS.get(model);
+  if (!m) {
+    m = new Map(Object.entries(model.weights));
+    WEIGHT_MAPS.set(model, m);
+  }
+  return m;
+}
+
 export function predict(model: SoftmaxModel, feats: string[]): Prediction {
   const k = model.labels.length;
   const scores = model.bias.slice();
+  const weights = weightMap(model);
   for (const f of feats) {
-    const w = model.weights[f];
+    const w = weights.get(f);
     if (!w) continue;
     for (let j = 0; j < k; j++) scores[j]! += w[j]!;
   }

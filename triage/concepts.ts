@@ -86,7 +86,7 @@ function compile(def: ConceptDef, lang: 'en' | 'es', phrase: string): Pattern {
 const MED_NAMES: ConceptDef = {
   id: 'med_name',
   type: 'medication',
-  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
+  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')).flatMap((name) => (name.includes(' ') ? [name] : [name, `${name}s`])))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
 };
 
 const PATTERNS: Pattern[] = [];
@@ -157,12 +157,25 @@ function hasPrefix(prefixes: Set<string>, w: string): boolean {
  * clinical concept, or a function word with a word that can impair it.) When not, urgency is
  * routine without matching the lexicon.
  */
+// what each word is to the gate (the stem is a function of the word): 2 clinical, 1 function, 0 neither
+const GATE_MEMO = new Map<string, number>();
+function gateKind(t: TokenView): number {
+  let k = GATE_MEMO.get(t.w);
+  if (k === undefined) {
+    k = gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w) ? 2 : gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w) ? 1 : 0;
+    if (GATE_MEMO.size >= 100_000) GATE_MEMO.clear();
+    GATE_MEMO.set(t.w, k);
+  }
+  return k;
+}
+
 export function mayBeClinical(ts: TokenView[]): boolean {
   let fn = 0;
   for (const t of ts) {
     if (t.isPunct) continue;
-    if (gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w)) return true;
-    if (gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w)) fn++;
+    const k = gateKind(t);
+    if (k === 2) return true;
+    if (k === 1) fn++;
   }
   return fn >= 2;
 }
@@ -259,13 +272,27 @@ export function findMentions(ts: TokenView[]): Mention[] {
     tryList(BY_WORD.get(t.w), i);
     if (t.w.length >= 3) tryList(BY_PREFIX.get(t.w.slice(0, 3)), i);
   }
-  return cleanUp(raw);
+  return cleanUp(raw.filter((m) => m.id !== 'accidental' || !isSchedule(ts, m.to + 1)));
+}
+
+const PER = new Set(['a', 'per', 'each', 'every', 'al', 'por', 'cada']);
+const PERIOD = new Set(['day', 'days', 'daily', 'night', 'week', 'dia', 'dias', 'noche', 'semana']);
+/** "twice a day", "dos veces al dia", "2 times daily": a dosing schedule, not a double dose. */
+function isSchedule(ts: TokenView[], i: number): boolean {
+  const a = ts[i]?.w;
+  const b = ts[i + 1]?.w;
+  return a === 'daily' || a === 'diario' || a === 'diarias' || (a !== undefined && PER.has(a) && b !== undefined && PERIOD.has(b));
 }
 
 const MASKABLE = new Set<ConceptType>(['symptom', 'body', 'event', 'harm', 'function', 'substance']);
 const NOT_CUE_HOST = new Set<ConceptType>(['symptom', 'function', 'event', 'harm', 'substance', 'mask', 'mod', 'quantity', 'ingest', 'medication']);
 
+const SWALLOWED_THING = new Set(['product', 'battery', 'magnet', 'medication', 'med_name']);
+
 function cleanUp(raw: Mention[]): Mention[] {
+  // "didn't drink any of the bleach", "no se comio las pastillas": a denied ingestion, not a
+  // child who will not feed (the negation stays a negation)
+  if (raw.some((m) => m.id === 'poor_feeding')) raw = raw.filter((m) => m.id !== 'poor_feeding' || !raw.some((o) => SWALLOWED_THING.has(o.id) && o.from > m.to && o.from - m.to <= 5));
   const masks = raw.filter((m) => m.type === 'mask');
   let out = raw.filter((m) => m.type !== 'mask' && !(MASKABLE.has(m.type) && masks.some((k) => k.from <= m.from && m.to <= k.to)));
   // the same concept found twice over overlapping words: keep the longer

@@ -58,6 +58,9 @@ const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
+const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
+const FINE_FOLLOWERS = new Set(['y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
+const PAST_DENIAL = /^(did not|has not|have not|never|no|nunca|no ha|no he)$/;
 const CLINICAL = new Set(['symptom', 'event', 'harm', 'function', 'body', 'substance', 'ingest', 'quantity', 'medication', 'mod', 'context']);
 
 function spans(ts: TokenView[]) {
@@ -102,6 +105,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     let best: Mention | undefined;
     for (const u of cues) {
       if (u.id !== 'unable' || inPseudo(u.from)) continue;
+      // "did not swallow anything", "no se trago nada": nothing was swallowed (a negated
+      // ingestion), not a throat that cannot swallow
+      if (f.id === 'swallow' && PAST_DENIAL.test(u.pattern)) continue;
       if (u.to < f.from && f.from - u.to <= 5 && clauseOf[u.to] === clauseOf[f.from] && (!best || u.to > best.to || (u.to === best.to && u.from < best.from))) {
         // "no face drooping or slurred speech": the "no" belongs to the symptoms in between
         const between = mentions.some((m) => (m.type === 'symptom' || m.type === 'body') && m.from > u.to && m.to < f.from);
@@ -186,6 +192,11 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // the rest of the sentence; a conditional ("would it be", "seria") the whole sentence; a
   // closing "just asking" / "solo pregunto" the whole message
   const hypothetical = new Uint8Array(n);
+  // the conditional mood ("it would be better not to wake up", "seria mejor no despertar") is
+  // how a passive wish to be dead is said (C-SSRS rung 1): it does not hold back self-harm
+  const conditional = new Uint8Array(n);
+  // "if I didn't wake up tomorrow", "si ya no despertara": the wish lives in the "if"
+  const ifClause = new Uint8Array(n);
   for (const cue of live('hyp')) {
     const word = cue.pattern;
     // Spanish "si" is "if", but "sí" (with its accent, or alone before a comma) is "yes"
@@ -197,13 +208,15 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       continue;
     }
     if (/^(seria|would|could it be|would it be|sería)$/.test(word)) {
-      for (let k = 0; k < n; k++) if (sentenceOf[k] === sentence) hypothetical[k] = 1;
+      for (let k = 0; k < n; k++) if (sentenceOf[k] === sentence) conditional[k] = 1;
       continue;
     }
     const clauseOnly = /^(if|si|what if|in case|just in case|en caso de|por si|por si acaso|que pasa si)$/.test(word);
+    // "what's the point of living", "para que sigo viviendo": a rhetorical question, not a hypothesis
+    const target = /^(what is the|what are the|cuales son)$/.test(word) ? conditional : /^(if|si)$/.test(word) ? ifClause : hypothetical;
     for (let k = cue.from; k < n && sentenceOf[k] === sentence; k++) {
       if (clauseOnly && clauseOf[k] !== clauseOf[cue.from] && ts[k - 1]?.w !== ',') break;
-      hypothetical[k] = 1;
+      target[k] = 1;
     }
   }
 
@@ -214,14 +227,26 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   const symptomAt = new Set<number>();
   for (const m of mentions) if (m.type === 'symptom' || m.type === 'event') for (let k = m.from; k <= m.to; k++) symptomAt.add(k);
   const clinicalSentence = new Set([...symptomAt].map((k) => sentenceOf[k]));
+  // "breathing is ok" names what is fine: it does not reach back to "face got puffy"
+  const functionAt = new Set<number>();
+  for (const m of mentions) if (m.type === 'function') for (let k = m.from; k <= m.to; k++) functionAt.add(k);
   for (const cue of live('resolved')) {
     // "not better", "hasn't stopped", "no se ha quitado"
     const before = ts.slice(Math.max(0, cue.from - 2), cue.from).map((t) => t.w);
     if (before.some((w) => w === 'not' || w === 'no' || w === 'never' || w === 'nunca')) continue;
+    // "está bien ida", "estoy bien mareada": "bien" is "very" there, not "fine"
+    if (/bien$/.test(cue.pattern)) {
+      const next = ts[cue.to + 1];
+      if (next && !next.isPunct && !FINE_FOLLOWERS.has(next.w)) continue;
+    }
+    // "ya no puedo abrir los ojos": no longer able, not better
+    if (cue.pattern === 'ya no' && ABLE.has(ts[cue.to + 1]?.w ?? '')) continue;
+    // "me paro", "cuando me paro": I stand up
+    if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
     const cl = clauseOf[cue.from]!;
     let ownNamesSomething = false;
-    for (let k = 0; k < n; k++) if (clauseOf[k] === cl && symptomAt.has(k)) ownNamesSomething = true;
+    for (let k = 0; k < n; k++) if (clauseOf[k] === cl && (symptomAt.has(k) || functionAt.has(k)) && (k < cue.from || k > cue.to)) ownNamesSomething = true;
     const first = clinicalSentence.has(sentence) ? sentence : sentence - 1;
     for (let k = 0; k < n; k++) {
       const c = clauseOf[k]!;
@@ -275,7 +300,18 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       expAt[i] = current;
     }
   }
-  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
+  // someone else's event that is over, or that a clinician has already seen to ("the ER said it's common")
+  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || live('clinician').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
+
+  // "fax my stroke discharge summary", "the bill for my overdose": an event named in a request
+  // for papers, with nothing saying it is happening now, is history
+  const adminSentences = new Set(live('admin').map((m) => sentenceOf[m.from]));
+  const currentSentences = new Set(live('current').map((m) => sentenceOf[m.from]));
+  for (const m of mentions) {
+    if (m.type !== 'event' || !adminSentences.has(sentenceOf[m.from]!) || currentSentences.has(sentenceOf[m.from]!)) continue;
+    if (mentions.some((o) => o.type === 'symptom' && sentenceOf[o.from] === sentenceOf[m.from])) continue;
+    for (let k = m.from; k <= m.to; k++) historical[k] = 1;
+  }
 
   const findings: Finding[] = [];
   for (const m of mentions) {
@@ -285,10 +321,10 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       ...m,
       negated: negated[i] === 1,
       historical: historical[i] === 1,
-      hypothetical: hypothetical[i] === 1,
+      hypothetical: hypothetical[i] === 1 || (conditional[i] === 1 && m.type !== 'harm') || (ifClause[i] === 1 && m.id !== 'wish_dead'),
       resolved: resolved[i] === 1 && m.type !== 'harm',
       idiom: idiom[i] === 1 && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'seizure') ||
-        (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke')),
+        (joke.some((j) => sentenceOf[j.from] === sentenceOf[i]) && (m.id === 'heart_attack' || m.id === 'stroke' || m.id === 'wish_dead' || m.id === 'harm_attempt' || m.id === 'ideation' || m.id === 'despair')),
       experiencer: expAt[i]!,
       sentence: sentenceOf[i]!,
       clause: clauseOf[i]!,
@@ -304,7 +340,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   }
   const ms = measures.map((m) => {
     const i = m.from;
-    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1, resolved: resolved[i] === 1 };
+    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolved[i] === 1 };
     return { ...m, ...flags, affirmed: !flags.negated && !flags.historical && !flags.hypothetical && !flags.resolved && !(expAt[i] === 'other' && somebodyFine) };
   });
   return { findings, measures: ms, sentenceOf, clauseOf, consumed, cues };

@@ -126,9 +126,17 @@ export function extractCallbackNumber(text: string): string | undefined {
 
 // ---- dates ----
 /** Minutes the zone is ahead of UTC at an instant (e.g. -300 for New York in winter). */
+// Zones change their offset only on a quarter hour: one look-up per zone and quarter hour.
+const OFFSETS = new Map<string, number>();
+const QUARTER_HOUR = 15 * 60_000;
 function offsetMinutes(instant: Date, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(instant.getTime() / QUARTER_HOUR)}`;
+  const known = OFFSETS.get(key);
+  if (known !== undefined) return known;
   const off = -new TZDate(instant.getTime(), timeZone).getTimezoneOffset();
   if (Number.isNaN(off)) throw new RangeError(`Invalid time zone specified: ${timeZone}`);
+  if (OFFSETS.size >= 10_000) OFFSETS.clear();
+  OFFSETS.set(key, off);
   return off;
 }
 
@@ -164,8 +172,10 @@ function parseDob(fragment: string): string | undefined {
 }
 
 // chrono is the slowest step; most messages carry no date at all
+// A digit alone ("took 30 pills", "room 12") is no date: chrono needs it next to a separator, a
+// unit, a clock word or a preposition of time.
 const DATE_HINT =
-  /\d|\b(today|tonight|tomorrow|tmrw|yesterday|next|this|last|mon|tues?|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|noon|morning|afternoon|evening|week|month|hoy|manana|ayer|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|semana|mes|proximo|proxima|mediodia|tarde|noche)\b/i;
+  /\d\s*[:/.-]\s*\d|\d\s*(st|nd|rd|th|am|pm|a\.?m|p\.?m|o ?clock|h|hrs?|hours?|mins?|minutes?|days?|wks?|weeks?|months?|yrs?|years?|dias?|horas?|minutos?|semanas?|meses|anos?|de la)\b|\b(at|by|on|before|after|until|til|till|around|from|to|in|for|the|a las?|las?|al|dia|day|para|el|los|antes|despues|desde|hasta|del?|and|y|or|o|-)\s*\d|\d\s*(to|or|and|a|o|y|-)\s*\d|\b\d{4}\b|\b(today|tonight|tomorrow|tmrw|yesterday|next|this|last|mon|tues?|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|noon|morning|afternoon|evening|week|month|hoy|manana|ayer|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|semana|mes|proximo|proxima|mediodia|tarde|noche)\b/i;
 
 export interface DateContext {
   receivedAt: Date;

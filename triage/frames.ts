@@ -33,6 +33,8 @@ export interface FrameHit {
 
 type Ev = { id: string; from: number; to: number };
 
+const NONE = Object.freeze([]) as unknown as Finding[];
+
 /** What a frame sees: either affirmed findings only, or all of them (to find what context held back). */
 export class View {
   private readonly byId = new Map<string, Finding[]>();
@@ -52,6 +54,8 @@ export class View {
     this.measures = strict ? input.measures.filter((m) => m.affirmed) : input.measures;
   }
   get(...ids: string[]): Finding[] {
+    // one id (the common case): the stored list itself, never copied (frames only read it)
+    if (ids.length === 1) return this.byId.get(ids[0]!) ?? NONE;
     const out: Finding[] = [];
     for (const id of ids) {
       const l = this.byId.get(id);
@@ -155,6 +159,8 @@ export const FRAMES: Frame[] = [
         v.get('chest', 'heart').length && v.get('pressure').some((p) => /elephant|brick|sitting on|elefante|piedra|peso/.test(p.pattern)) ? first(v.get('pressure')) : null,
         all(near(v.get('chest', 'heart'), v.get('burning'), 6), first(v.get('sweating', 'nausea', 'breathless', 'dizzy', 'syncope', 'near_syncope', 'cardiac_history', 'radiating', 'pain'))),
         all(near(v.get('pain', 'pressure'), v.get('radiating'), 4), first(v.get('radiation_site')), first(v.get('sweating', 'nausea', 'breathless', 'dizzy', 'cardiac_history'))),
+        // AHA: discomfort in the jaw, neck, shoulder or arm with a cold sweat or breathlessness
+        all(near(v.get('pain', 'pressure'), v.get('radiation_site').filter((r) => /jaw|shoulder|arm|quijada|mandibula|hombro|brazo/.test(r.pattern)), 5), first(v.get('sweating', 'breathless', 'near_syncope'))),
         all(first(v.get('palpitations')), first(v.get('syncope', 'near_syncope', 'breathless', 'pain', 'pressure'))),
         all(first(v.get('palpitations')), first(v.get('dizzy')), first(v.get('at_rest', 'severe', 'persistent'))),
       ),
@@ -247,6 +253,14 @@ export const FRAMES: Frame[] = [
       anyOf(
         first(v.get('wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt')),
         all(first(v.get('harm_method')), first(v.get('despair', 'harm_plan', 'wish_dead'))),
+        // a method turned on oneself ("my dad's gun ... using it on myself", "usarla contra mi")
+        all(first(v.get('harm_method')), first(v.get('reflexive'))),
+        // a farewell with despair, a wish, a plan or a method; goodbyes sent and no answer since
+        all(first(v.get('farewell')), first(v.get('despair', 'wish_dead', 'harm_plan', 'harm_method'))),
+        all(first(v.get('harm_plan').filter((p) => /goodbye|despedida|despidi/.test(p.pattern))), first([...v.get('unreachable', 'unresponsive'), ...v.impaired('respond')])),
+        // preparation (a chosen date, a farewell, bought the means) with a second plan or despair
+        // cue (C-SSRS preparatory behaviour): "I have a plan and I've picked the day"
+        preparation(v),
         all(first(v.get('despair')), first(v.get('harm_plan'))),
       ),
   },
@@ -310,6 +324,9 @@ export const FRAMES: Frame[] = [
         all(first(v.get('excess')), first([...meds, ...ingest])),
         all(together(ingest, [...meds, ...v.get('bulk_amount')]), first(v.get('bulk_amount'))),
         all(first([...ingest, ...meds]), mEv(counts.filter((c) => c.value >= 8))),
+        // a medication error (a double dose, someone else's pills) with systemic symptoms:
+        // poison-centre rule "symptomatic after an exposure" is an emergency referral
+        all(first(v.get('accidental', 'excess', 'bulk_amount')), first(meds), first(v.get('dizzy', 'drowsy', 'syncope', 'near_syncope', 'confusion', 'unresponsive', 'palpitations', 'shaky', 'sweating', 'breathless', 'seizure', 'slow_heart'))),
       );
     },
   },
@@ -589,6 +606,8 @@ export const FRAMES: Frame[] = [
       anyOf(
         all(first(v.get('wound')), first(v.get('infection_sign', 'swelling'))),
         all(first(v.get('infection_sign').filter((s) => /streak|spread|pus|abscess|extiend|rayas|supura/.test(s.pattern))), first(v.get('limb', 'leg', 'skin', 'face', 'fever'))),
+        // a red line running up a limb from a scratch: lymphangitis
+        all(first(v.get('infection_sign').filter((s) => /streak|raya|red line|linea/.test(s.pattern))), first(v.get('limb', 'leg', 'radiation_site', 'wound'))),
         all(first(v.get('fever')), first(v.get('infection_sign').filter((s) => /pus|drain|abscess|supura|oozing/.test(s.pattern)))),
       ),
   },
@@ -680,7 +699,10 @@ export const FRAMES: Frame[] = [
         first(v.get('wheeze', 'asthma_attack', 'croup', 'breathless')),
         first(v.impaired('breathe')),
         near(v.get('bleeding'), v.get('cough'), 6),
+        first(v.get('hemoptysis')),
         all(first(v.get('cough')), first(v.get('fever')), first(v.get('pain', 'breathless', 'chest'))),
+        // NICE NG120 (acute cough): fever with a cough that goes on for days needs a review
+        all(first(v.get('cough')), first(v.get('fever')), anyOf(mEv(v.m('symptom_days').filter((d) => d.value >= 3)), first(v.get('persistent')))),
       ),
   },
   {
@@ -691,6 +713,7 @@ export const FRAMES: Frame[] = [
     test: ({ v }) =>
       anyOf(
         mEv(v.m('spo2').filter((x) => x.value < 93)),
+        first(v.get('slow_heart')),
         mEv(v.m('hr').filter((x) => x.value >= 110 || x.value <= 50)),
         mEv([...v.m('sbp').filter((x) => x.value >= 180 || x.value < 100), ...v.m('dbp').filter((x) => x.value >= 110)]),
         mEv(v.m('glucose').filter((x) => x.value < 70 || x.value >= 300)),
@@ -767,6 +790,14 @@ export const FRAMES: Frame[] = [
       ),
   },
 ];
+
+const PREPARATION = /bought|buy|compre|picked|chose|decided|set|escogi|decidi|elegi|fecha|planeado|despedi|goodbye|letter|carta/;
+function preparation(v: View): Ev[] | null {
+  const cues = v.get('harm_plan', 'despair');
+  const prep = cues.find((p) => p.id === 'harm_plan' && PREPARATION.test(p.pattern));
+  const other = prep && cues.find((p) => p !== prep && (p.to < prep.from || p.from > prep.to));
+  return prep && other ? [prep, other] : null;
+}
 
 export function childOf(words: string[], language: 'en' | 'es' = 'en'): boolean {
   // Spanish "son" is "they are"

@@ -143,7 +143,7 @@ export function readMeasures(ts: TokenView[], mentions: Mention[]): Measure[] {
         continue;
       }
       // how long a symptom has lasted: "for 5 days", "lleva 5 dias", "5 days now"
-      if ((unit === 1 || unit === 7) && (prev === 'for' || prev === 'lleva' || prev === 'llevo' || prev === 'durante' || prev === 'past' || next2 === 'now' || next2 === 'straight' || prev === 'con')) {
+      if ((unit === 1 || unit === 7) && (prev === 'for' || prev === 'lleva' || prev === 'llevo' || prev === 'durante' || prev === 'past' || next2 === 'now' || next2 === 'straight' || prev === 'con' || (prev === 'hace' && ts[i - 2]?.w === 'desde'))) {
         out.push({ kind: 'symptom_days', value: n * unit, from: i - 1, to: i + 1 });
         continue;
       }

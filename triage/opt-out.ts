@@ -23,6 +23,15 @@ export interface OptOut {
 
 /** Lowercase, accents off, punctuation to spaces, one space between words. */
 function fold(text: string): string {
+  // most messages are plain ASCII: the same result without Unicode normalisation
+  if (!/[^\x00-\x7f]/.test(text)) {
+    return text
+      .toLowerCase()
+      .replace(/`/g, "'")
+      .replace(/[^a-z0-9' ]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  }
   return text
     .normalize('NFD')
     .replace(/\p{M}/gu, '')

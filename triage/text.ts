@@ -235,7 +235,8 @@ export function relex(tokens: Token[], language: Language): Token[] {
   let out: Token[] | null = null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    const expanded = t.kind === 'punct' || t.w !== t.orig.replace(/([a-z])\1{2,}/g, '$1$1') ? undefined : table[t.w];
+    const hit = t.kind === 'punct' ? undefined : table[t.w];
+    const expanded = hit === undefined || t.w !== (STRETCHED.test(t.orig) ? t.orig.replace(/([a-z])\1{2,}/g, '$1$1') : t.orig) ? undefined : hit;
     if (expanded === undefined || expanded === t.w) {
       out?.push(t);
       continue;

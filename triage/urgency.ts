@@ -87,6 +87,8 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
     tv = view(corrected);
     mentions = mergeMentions(mentions, findMentions(tv));
   }
+  // folding accents makes "año" (year) the word for anus: the raw text tells them apart
+  if (mentions.some((m) => m.id === 'rectum')) mentions = mentions.filter((m) => !(m.id === 'rectum' && rawText.slice(tokens[m.from]!.start, tokens[m.to]!.end).includes('ñ')));
   const measures = readMeasures(tv, mentions);
   // most messages (appointments, bills, refills) name nothing clinical: nothing to weigh
   const hasUnable = mentions.some((m) => m.id === 'unable') || tv.some((t) => POST_IMPAIRED_HINT.has(t.w));

@@ -62,6 +62,26 @@ const GRIDS: Grid[] = [
     es: { subjects: ['', 'tengo 32 semanas de embarazo y', 'embarazada,'], phrases: ['estoy sangrando mucho', 'el bebé no se ha movido desde ayer', 'dolor de cabeza horrible con vista borrosa', 'se me rompió la fuente'], negated: ['embarazada, sin sangrado, pregunta de vitaminas', 'embarazada y el bebé se mueve normal, sin dolor de cabeza'] },
   },
   {
+    concept: 'passive wish to be dead (C-SSRS 1)',
+    en: { subjects: ['', 'honestly', 'lately'], phrases: ['everyone would be better off if I was gone', 'I wish I could go to sleep forever', 'there is no reason for me to be alive', 'I keep wishing a car would hit me', 'I keep thinking about dying', 'life is not worth living'], negated: ['I do not want to die, I want help with my sleep', 'no thoughts of dying, just sad about my dog'] },
+    es: { subjects: ['', 'la verdad', 'últimamente'], phrases: ['todos estarían mejor si yo no estuviera', 'sería mejor no despertar', 'no veo razón para seguir viviendo', 'ojalá me atropellara un carro', 'pienso mucho en morirme', 'ya no quiero seguir aquí'], negated: ['no quiero morirme, quiero ayuda para dormir', 'no pienso en morirme, solo estoy triste'] },
+  },
+  {
+    concept: 'self-harm method, plan and injury (C-SSRS 3-6)',
+    en: { subjects: ['', 'tonight', 'please'], phrases: ['I have my dads gun and I keep thinking about using it on myself', 'I am standing on the bridge', 'I have a plan and I picked the day', 'I have been cutting my arms and cannot stop', 'my husband said he is going to shoot himself', 'I looked up how many pills it takes to die'], negated: ['I am not going to hurt myself, I promise, just need to talk', 'I have never cut myself'] },
+    es: { subjects: ['', 'esta noche', 'por favor'], phrases: ['tengo la pistola de mi esposo y pienso usarla contra mí', 'estoy en el puente y quiero saltar', 'me he estado cortando los brazos', 'mi esposo dijo que se va a dar un tiro', 'busqué cuántas pastillas se necesitan para morir', 'me quiero hacer daño'], negated: ['no me voy a hacer daño, solo quiero hablar', 'nunca me he cortado'] },
+  },
+  {
+    concept: 'farewell, preparation and research (C-SSRS intent and preparatory behaviour)',
+    en: { subjects: ['', 'hi its me', 'sorry'], phrases: ['thank you for trying but I do not think I can keep going, I am sorry', 'I have been stockpiling my pills', 'I keep googling ways to die', 'there is a rope in my garage and I have been looking at it', 'my brother texted goodbye to everyone and will not answer his phone', 'I would be ok if I did not wake up tomorrow'], negated: ['I have never thought about ways to die, just want a sleep aid', 'no plan and no goodbye notes, I am safe, just need my refill'] },
+    es: { subjects: ['', 'hola soy yo', 'perdón'], phrases: ['gracias por todo pero ya no puedo seguir, perdón', 'he estado juntando mis pastillas', 'busco en internet formas de morir', 'hay una cuerda en la cochera y la he estado viendo', 'mi hermano mandó mensajes de despedida y no contesta', 'estaría bien si ya no despertara mañana'], negated: ['nunca he pensado en formas de morir, solo quiero algo para dormir', 'no tengo ningún plan ni carta de despedida, estoy a salvo, solo necesito mi receta'] },
+  },
+  {
+    concept: 'poisoning with household products and medication errors',
+    en: { subjects: ['', 'help', 'just now'], phrases: ['my toddler drank some dish soap', 'my kid bit a dishwasher pod', 'my son swallowed two magnets', 'she took the whole box of tylenol', 'grandma took her heart pills twice and her pulse is slow', 'my daughter drank the toilet cleaner'], negated: ['my son did not swallow anything, the battery was on the floor', 'she did not drink any of the bleach, the cap was on'] },
+    es: { subjects: ['', 'ayuda', 'ahorita'], phrases: ['mi niño se tomó jabón de trastes', 'mi hijo mordió una cápsula de detergente', 'mi hijo se tragó dos imanes', 'me tomé toda la caja de paracetamol', 'mi abuela se tomó las pastillas del corazón dos veces y tiene el pulso lento', 'la niña se tomó un líquido de limpiar del baño'], negated: ['mi hijo no se tragó nada, la pila estaba en el piso', 'no se tomó nada del cloro, la tapa estaba puesta'] },
+  },
+  {
     concept: 'infant fever',
     en: { subjects: ['my 5 week old', 'my 2 month old baby', 'my newborn'], phrases: ['has a fever', 'has a temperature of 100.8', 'feels hot with a fever of 38.3'], negated: ['has no fever, question about feeding'] },
     es: { subjects: ['mi bebé de 5 semanas', 'mi bebé de 2 meses', 'mi recién nacido'], phrases: ['tiene fiebre', 'tiene 38.3 de temperatura', 'está caliente con calentura'], negated: ['no tiene fiebre, pregunta de la leche'] },
@@ -98,6 +118,31 @@ describe('variant grids: every emergency concept in both languages', () => {
           expect(r.needsHuman).toBe(true);
         });
       }
+    }
+  }
+});
+
+/** Urgent discriminators of round 2: urgent or worse, and read by a person; their negated twins are not raised. */
+const URGENT: { concept: string; texts: string[]; negated: string[] }[] = [
+  { concept: 'relapse and sleepless distress', texts: ['I relapsed and started drinking again', 'my anxiety is out of control and I have not slept in 3 days', 'volví a beber y necesito ayuda', 'estoy escuchando voces que me dicen cosas', 'llevo 3 días sin dormir por la ansiedad'], negated: [] },
+  { concept: 'critical medicine gone', texts: ['pharmacy will not fill my insulin and I have none left', 'I ran out of my seizure medication', 'la farmacia no me surte la insulina y ya no tengo', 'no me he tomado las medicinas del trasplante en 3 días'], negated: ['I have plenty of insulin left, just a question about the pen', 'tengo suficiente insulina, solo una pregunta'] },
+  { concept: 'bleeding in pregnancy', texts: ['I am 20 weeks pregnant and have some spotting', 'tengo 20 semanas de embarazo y estoy manchando'], negated: ['20 weeks pregnant, no spotting, question about vitamins', 'tengo 20 semanas de embarazo, sin manchado, pregunta de vitaminas'] },
+  { concept: 'cough with fever for days', texts: ['cough and fever for a week now', 'tos con flema verde y fiebre desde hace una semana'], negated: [] },
+];
+
+describe('urgent grids: discriminators of issue 13 round 2', () => {
+  for (const g of URGENT) {
+    for (const text of g.texts) {
+      it(`${g.concept}: "${text}" is urgent or worse and needs a person`, () => {
+        const r = triage.triage({ text });
+        expect(r.urgency).not.toBe('routine');
+        expect(r.needsHuman).toBe(true);
+      });
+    }
+    for (const text of g.negated) {
+      it(`${g.concept}: negated twin "${text}" is not raised`, () => {
+        expect(triage.triage({ text }).urgency).toBe('routine');
+      });
     }
   }
 });
