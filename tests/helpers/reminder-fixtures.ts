@@ -23,7 +23,8 @@ export async function makePatient(
       timeZone: opts.timeZone ?? null,
     })
     .returning();
-  const phone = opts.phone ?? `+1212555${String(3000 + k + Math.floor(Math.random() * 5000)).padStart(4, '0')}`;
+  // one number per patient made in this process (a random suffix collided now and then)
+  const phone = opts.phone ?? `+1212555${String(3000 + (k % 7000)).padStart(4, '0')}`;
   const [cp] = await db.insert(contactPoints).values({ practiceId, patientId: patient!.id, kind: 'phone', value: phone, smsConsent: 'granted' }).returning();
   if (opts.email !== null) {
     await db.insert(contactPoints).values({ practiceId, patientId: patient!.id, kind: 'email', value: opts.email ?? `patient${k}-${Date.now()}@example.com`, emailConsent: 'granted' });
