@@ -622,7 +622,7 @@ export const FRAMES: Frame[] = [
         ageDays !== null && ageDays < 183 ? anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))) : null,
         child ? mEv(t.filter((x) => x.value >= 39)) : null,
         all(first(fever), mEv(v.m('symptom_days').filter((d) => d.value >= 3))),
-        all(anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))), first(v.get('immunocompromised', 'hives', 'persistent', 'severe', 'postpartum', 'pregnant', 'drowsy', 'breathless', 'chest'))),
+        all(anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))), first(v.get('immunocompromised', 'hives', 'persistent', 'severe', 'postpartum', 'pregnant', 'drowsy', 'breathless', 'chest', 'post_op'))),
       );
     },
   },
@@ -663,7 +663,7 @@ export const FRAMES: Frame[] = [
         all(first(v.get('injury', 'head_injury', 'mechanism')), first([...v.impaired('walk', 'move'), ...v.get('swelling', 'blister', 'gaping', 'severe', 'open_fracture', 'bone')])),
         first(v.get('head_injury')),
         first(v.get('gaping', 'open_fracture')),
-        first(v.get('injury').filter((i) => /broke|fractur|dislocat|quebr|roto|rota|bit|bite|mordi/.test(i.pattern))),
+        first(v.get('injury').filter((i) => /broke|fractur|dislocat|disloc|zaf|quebr|roto|rota|bit|bite|mordi|puncture/.test(i.pattern))),
         first(v.impaired('walk')),
         all(first(v.get('injury')), first(v.get('bleeding'))),
       ),
