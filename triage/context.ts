@@ -308,7 +308,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // or that the patient only tells to ask something for themself ("my neighbour had a stroke, I
   // want my blood pressure checked", "a mi hermana le dio anafilaxia, deberia hacerme pruebas"),
   // with nothing said to be happening now and no function said to fail
-  const askingForSelf = ts.some((t) => PREVENTIVE.has(t.w)) && live('current').length === 0 && impairedOf.size === 0;
+  const askingForSelf = ts.some((t) => PREVENTIVE.has(t.w)) && live('current').length === 0 && impairedOf.size === 0 && !mentions.some((m) => m.id === 'persistent' || m.id === 'recent' || m.id === 'sudden');
   // a relative's past event told to ask a check-up for oneself ("my sister had anaphylaxis,
   // should I get tested too", "mi papa tuvo un derrame, deberia hacerme estudios")
   const familyAsForSelf = askingForSelf && ts.some((t) => FOR_SELF.has(t.w));
