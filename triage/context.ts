@@ -38,6 +38,8 @@ export interface Finding extends Mention {
   clause: number;
   /** the mention ends its clause (punctuation or the end of the message follows) */
   atClauseEnd: boolean;
+  /** despair said of the practice's service (its phones, its pharmacy, its office): set on despair only */
+  aimedAtService?: boolean;
   affirmed: boolean;
 }
 
@@ -324,6 +326,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     for (let k = m.from; k <= m.to; k++) historical[k] = 1;
   }
 
+  const aimedAtService = live('service').length > 0 || live('admin').length > 0;
   const findings: Finding[] = [];
   for (const m of mentions) {
     if (!CLINICAL.has(m.type)) continue;
@@ -341,6 +344,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       clause: clauseOf[i]!,
       atClauseEnd: m.to + 1 >= n || ts[m.to + 1]!.isPunct || ((ts[m.to + 1]!.w === 'mas' || ts[m.to + 1]!.w === 'anymore') && (m.to + 2 >= n || ts[m.to + 2]!.isPunct)),
       affirmed: false,
+      ...(m.id === 'despair' && aimedAtService ? { aimedAtService: true } : {}),
     };
     if (m.type === 'function') {
       f.impaired = impairedOf.get(m) === true;

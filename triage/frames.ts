@@ -826,7 +826,7 @@ export const FRAMES: Frame[] = [
 // now, so the message is answered with 988 and a person calls back at once
 const LONE_DESPAIR = /aguanto|puedo mas|puedo seguir|take it anymore|go on|do this anymore|keep going|keep living like this|way out|salida/;
 function loneDespair(v: View): Ev[] | null {
-  const d = v.get('despair').find((f) => LONE_DESPAIR.test(f.pattern) && f.atClauseEnd);
+  const d = v.get('despair').find((f) => LONE_DESPAIR.test(f.pattern) && f.atClauseEnd && !f.aimedAtService);
   if (!d) return null;
   for (const id of v.ids()) {
     if (LONE_OK.has(id)) continue;
