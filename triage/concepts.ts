@@ -4,7 +4,7 @@
  * stems for English and on words and word prefixes for Spanish.
  */
 import { CONCEPTS, type ConceptDef, type ConceptType } from './lexicon/concepts.js';
-import { MEDICATIONS } from './lexicon/medications.js';
+import { MEDICATIONS, spanishVariants } from './lexicon/medications.js';
 import type { Token } from './text.js';
 import { stem } from './tokenize.js';
 
@@ -86,7 +86,7 @@ function compile(def: ConceptDef, lang: 'en' | 'es', phrase: string): Pattern {
 const MED_NAMES: ConceptDef = {
   id: 'med_name',
   type: 'medication',
-  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')).flatMap((name) => (name.includes(' ') ? [name] : [name, `${name}s`])))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
+  en: [...new Set(MEDICATIONS.flatMap((line) => line.split('|')).flatMap((name) => (name.includes(' ') ? [name] : [name, ...spanishVariants(name)].flatMap((n) => [n, `${n}s`]))))].map((name) => name.split(' ').map((w) => `=${w}`).join(' ')),
 };
 
 const PATTERNS: Pattern[] = [];
@@ -315,6 +315,7 @@ function cleanUp(raw: Mention[]): Mention[] {
   // a context cue inside a clinical phrase belongs to that phrase ("no me entra el aire",
   // "passed out", "not want to live"): it is not a cue there
   const hosts = out.filter((m) => NOT_CUE_HOST.has(m.type) || (m.type === 'cue' && m.id === 'pseudo_neg'));
-  out = out.filter((m) => m.type !== 'cue' || m.id === 'pseudo_neg' || !hosts.some((h) => h.from <= m.from && m.to <= h.to && h !== m));
+  // ("every hour", "cada hora" inside "a pad every hour" still date the clause as now)
+  out = out.filter((m) => m.type !== 'cue' || m.id === 'pseudo_neg' || !hosts.some((h) => h.from <= m.from && m.to <= h.to && h !== m && !(m.id === 'current' && h.type === 'mod' && /hour|hora/.test(m.pattern))));
   return out.concat(masks);
 }

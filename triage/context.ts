@@ -36,6 +36,10 @@ export interface Finding extends Mention {
   normal?: boolean;
   sentence: number;
   clause: number;
+  /** the mention ends its clause (punctuation or the end of the message follows) */
+  atClauseEnd: boolean;
+  /** despair said of the practice's service (its phones, its pharmacy, its office): set on despair only */
+  aimedAtService?: boolean;
   affirmed: boolean;
 }
 
@@ -57,9 +61,11 @@ const BACKWARD_NEG = /^(ruled out|descartado|descartaron)/;
 const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast', 'rapid', 'rapidly', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'slowly', 'badly', 'poorly', 'less', 'mal', 'raro', 'rara', 'rapido', 'rapida', 'dificil', 'lento', 'lenta', 'agitado', 'agitada', 'menos', 'feo', 'wrong', 'off', 'trabajoso']);
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
+const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'revisarme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
+const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
 const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
-const FINE_FOLLOWERS = new Set(['y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
+const FINE_FOLLOWERS = new Set(['deberia', 'debo', 'debemos', 'quiero', 'queremos', 'y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
 const PAST_DENIAL = /^(did not|has not|have not|never|no|nunca|no ha|no he)$/;
 const CLINICAL = new Set(['symptom', 'event', 'harm', 'function', 'body', 'substance', 'ingest', 'quantity', 'medication', 'mod', 'context']);
 
@@ -301,7 +307,14 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     }
   }
   // someone else's event that is over, or that a clinician has already seen to ("the ER said it's common")
-  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || live('clinician').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w));
+  // or that the patient only tells to ask something for themself ("my neighbour had a stroke, I
+  // want my blood pressure checked", "a mi hermana le dio anafilaxia, deberia hacerme pruebas"),
+  // with nothing said to be happening now and no function said to fail
+  const askingForSelf = ts.some((t) => PREVENTIVE.has(t.w)) && live('current').length === 0 && impairedOf.size === 0 && !mentions.some((m) => m.id === 'persistent' || m.id === 'recent' || m.id === 'sudden');
+  // a relative's past event told to ask a check-up for oneself ("my sister had anaphylaxis,
+  // should I get tested too", "mi papa tuvo un derrame, deberia hacerme estudios")
+  const familyAsForSelf = askingForSelf && ts.some((t) => FOR_SELF.has(t.w));
+  const somebodyFine = live('resolved').length > 0 || live('hist').length > 0 || live('clinician').length > 0 || ts.some((t) => PAST_MARKERS.has(t.w)) || askingForSelf;
 
   // "fax my stroke discharge summary", "the bill for my overdose": an event named in a request
   // for papers, with nothing saying it is happening now, is history
@@ -313,6 +326,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     for (let k = m.from; k <= m.to; k++) historical[k] = 1;
   }
 
+  const aimedAtService = live('service').length > 0 || live('admin').length > 0;
   const findings: Finding[] = [];
   for (const m of mentions) {
     if (!CLINICAL.has(m.type)) continue;
@@ -328,13 +342,15 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       experiencer: expAt[i]!,
       sentence: sentenceOf[i]!,
       clause: clauseOf[i]!,
+      atClauseEnd: m.to + 1 >= n || ts[m.to + 1]!.isPunct || ((ts[m.to + 1]!.w === 'mas' || ts[m.to + 1]!.w === 'anymore') && (m.to + 2 >= n || ts[m.to + 2]!.isPunct)),
       affirmed: false,
+      ...(m.id === 'despair' && aimedAtService ? { aimedAtService: true } : {}),
     };
     if (m.type === 'function') {
       f.impaired = impairedOf.get(m) === true;
       f.normal = normalOf.get(m) === true;
     }
-    const otherSettled = f.experiencer === 'other' && somebodyFine;
+    const otherSettled = (f.experiencer === 'other' && somebodyFine) || (f.experiencer === 'family' && familyAsForSelf && f.type === 'event');
     f.affirmed = !f.negated && !f.historical && !f.hypothetical && !f.resolved && !f.idiom && !otherSettled;
     findings.push(f);
   }

@@ -6,7 +6,7 @@
 import { TZDate } from '@date-fns/tz';
 import * as chrono from 'chrono-node';
 import { findPhoneNumbersInText } from 'libphonenumber-js';
-import { MEDICATIONS } from './lexicon/medications.js';
+import { MEDICATIONS, spanishVariants } from './lexicon/medications.js';
 import { foldAccents } from './normalize.js';
 import type { Language, TriageEntities } from './types.js';
 
@@ -17,18 +17,6 @@ export interface MedicationMention {
 }
 
 // ---- medications ----
-function spanishVariants(name: string): string[] {
-  const out: string[] = [];
-  if (/in$/.test(name)) out.push(`${name}a`);
-  if (/ine$/.test(name)) out.push(name.replace(/ine$/, 'ina'));
-  if (/ide$/.test(name)) out.push(name.replace(/ide$/, 'ida'));
-  if (/one$/.test(name)) out.push(name.replace(/one$/, 'ona'));
-  if (/ole$/.test(name)) out.push(name.replace(/ole$/, 'ol'));
-  if (/ate$/.test(name)) out.push(name.replace(/ate$/, 'ato'));
-  if (/am$/.test(name)) out.push(`${name}o`);
-  if (/il$/.test(name)) out.push(name);
-  return out;
-}
 
 const MED_INDEX = new Map<string, string>();
 for (const line of MEDICATIONS) {

@@ -63,6 +63,10 @@ export class View {
     }
     return out;
   }
+  /** the ids seen (functions as "!id") */
+  ids(): IterableIterator<string> {
+    return this.byId.keys();
+  }
   has(...ids: string[]): boolean {
     return ids.some((id) => (this.byId.get(id)?.length ?? 0) > 0);
   }
@@ -214,6 +218,9 @@ export const FRAMES: Frame[] = [
         all(first(v.impaired('speak')), first([...v.get('wheeze', 'breathless', 'asthma_attack'), ...hard])),
         all(first(v.get('inhaler_fail')), first([...acute, ...v.get('wheeze', 'asthma_attack', 'pressure')])),
         words.includes('stridor') ? [{ id: 'stridor', from: 0, to: 0 }] : null,
+        // noisy breathing in (stridor) or croup at rest: NICE CKS croup, moderate to severe
+        // (Westley score), needs emergency assessment
+        all(first([...v.get('croup'), ...v.get('wheeze').filter((w) => /stridor|high|agudo|estridor/.test(w.pattern))]), first(v.get('at_rest'))),
       );
     },
   },
@@ -262,6 +269,7 @@ export const FRAMES: Frame[] = [
         // cue (C-SSRS preparatory behaviour): "I have a plan and I've picked the day"
         preparation(v),
         all(first(v.get('despair')), first(v.get('harm_plan'))),
+        loneDespair(v),
       ),
   },
   {
@@ -300,6 +308,9 @@ export const FRAMES: Frame[] = [
         first(v.get('amputation')),
         all(first(v.get('head_injury')), first([...v.get('anticoagulant', 'syncope', 'unresponsive', 'vomit', 'drowsy', 'confusion', 'seizure', 'amnesia'), ...v.get('headache').filter(() => v.has('severe', 'worst_ever'))])),
         all(first(v.get('injury')), first(v.get('anticoagulant')), first(v.get('head', 'drowsy', 'confusion'))),
+        // NICE CG176: a fall followed by headache with vomiting or drowsiness is a head injury
+        // with red flags, whether or not the head is named
+        all(first(v.get('injury', 'mechanism').filter((i) => /fall|fell|cai|cayo|caida|caerse/.test(i.pattern))), first(v.get('headache')), first(v.get('vomit', 'drowsy', 'confusion', 'amnesia'))),
         child ? all(first(v.get('injury', 'mechanism')), first(v.get('head')), first(v.get('vomit', 'drowsy', 'syncope', 'unresponsive'))) : null,
         all(first(v.get('injury', 'mechanism')), first([...v.impaired('move', 'breathe', 'respond', 'wake'), ...v.get('unresponsive')])),
       ),
@@ -319,6 +330,7 @@ export const FRAMES: Frame[] = [
       return anyOf(
         first(v.get('overdose')),
         first(v.get('poisoning')),
+        all(first(v.get('co_exposure')), first(v.get('headache', 'vomit', 'nausea', 'dizzy', 'drowsy', 'confusion', 'syncope', 'unresponsive'))),
         together(ingest, v.get('product', 'battery', 'magnet')),
         all(first(v.get('battery', 'magnet')), first(v.get('ingest', 'vomit', 'pain'))),
         all(first(v.get('excess')), first([...meds, ...ingest])),
@@ -373,15 +385,29 @@ export const FRAMES: Frame[] = [
         child || infant ? first(v.get('floppy')) : null,
         child || infant ? first(v.impaired('wake', 'respond')) : null,
         child || infant ? first(v.get('green_vomit')) : null,
+        child || infant ? first(v.get('weak_cry')) : null,
+        infant ? all(first(v.get('cold_body')), first([...v.get('poor_feeding', 'drowsy', 'floppy', 'pale'), ...v.impaired('wake')])) : null,
+        // a hard belly with vomiting or pain in a child: an acute abdomen (intussusception,
+        // volvulus) until shown otherwise
+        child || infant ? all(first(v.get('rigid_belly')), first(v.get('vomit', 'pain', 'green_vomit'))) : null,
         child || infant ? all(first([...v.get('dehydration'), ...v.impaired('pee')]), first(v.get('drowsy', 'floppy', 'unresponsive', 'pale'))) : null,
         child || infant ? all(first(v.get('pale')), first(v.get('fever', 'drowsy', 'floppy'))) : null,
-        infant ? all(first(v.get('poor_feeding')), first(v.get('fever', 'drowsy', 'floppy', 'pale', 'vomit'))) : null,
+        infant ? all(first(v.get('poor_feeding')), first(v.get('fever', 'drowsy', 'floppy', 'pale', 'vomit', 'cold_body'))) : null,
         infant ? all(first(v.get('drowsy')), first(v.get('fever', 'poor_feeding', 'pale'))) : null,
         child || infant ? all(first(v.get('grunting')), first(v.get('breathless', 'fever', 'drowsy'))) : null,
         child || infant ? all(first(v.get('seizure')), first(v.get('fever', 'drowsy', 'unresponsive'))) : null,
         // a child with belly pain, fever and vomiting (appendicitis until shown otherwise)
         child ? all(near(v.get('belly'), v.get('pain'), 6), first(v.get('fever')), first(v.get('vomit'))) : null,
       ),
+  },
+  {
+    id: 'testicular_torsion',
+    urgency: 'emergency',
+    category: 'pediatric',
+    // AUA / EAU paediatric urology: sudden testicular pain (with or without swelling) is
+    // torsion until shown otherwise, a surgical emergency (salvage falls after 6 hours)
+    source: 'AUA/EAU: acute scrotum, testicular torsion is a surgical emergency',
+    test: ({ v }) => all(near(v.get('testicle'), v.get('pain', 'swelling'), 6), first(v.get('sudden'))),
   },
   {
     id: 'pregnancy_danger',
@@ -415,6 +441,9 @@ export const FRAMES: Frame[] = [
         first(v.get('cord')),
         first(v.get('rigid_belly')),
         all(near(v.get('belly'), v.get('pain'), 6), first(v.get('severe', 'sudden'))),
+        // ACOG Committee Opinion 518 / trauma in pregnancy: a fall or blow onto the belly needs
+        // fetal monitoring (placental abruption)
+        pregnant ? near(v.get('injury', 'mechanism', 'head_injury'), v.get('belly'), 5) : null,
         mEv([...sbp.filter((s) => s.value >= 160), ...dbp.filter((d) => d.value >= 110)]),
         all(mEv([...sbp.filter((s) => s.value >= 140), ...dbp.filter((d) => d.value >= 90)]), first(v.get('headache', 'vision_change', 'swelling', 'pain'))),
         pp ? all(first(v.get('fever')), first(v.get('discharge_foul', 'weak', 'dizzy', 'severe'))) : null,
@@ -593,7 +622,7 @@ export const FRAMES: Frame[] = [
         ageDays !== null && ageDays < 183 ? anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))) : null,
         child ? mEv(t.filter((x) => x.value >= 39)) : null,
         all(first(fever), mEv(v.m('symptom_days').filter((d) => d.value >= 3))),
-        all(anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))), first(v.get('immunocompromised', 'hives', 'persistent', 'severe', 'postpartum', 'pregnant', 'drowsy', 'breathless', 'chest'))),
+        all(anyOf(first(fever), mEv(t.filter((x) => x.value >= 38))), first(v.get('immunocompromised', 'hives', 'persistent', 'severe', 'postpartum', 'pregnant', 'drowsy', 'breathless', 'chest', 'post_op'))),
       );
     },
   },
@@ -634,7 +663,7 @@ export const FRAMES: Frame[] = [
         all(first(v.get('injury', 'head_injury', 'mechanism')), first([...v.impaired('walk', 'move'), ...v.get('swelling', 'blister', 'gaping', 'severe', 'open_fracture', 'bone')])),
         first(v.get('head_injury')),
         first(v.get('gaping', 'open_fracture')),
-        first(v.get('injury').filter((i) => /broke|fractur|dislocat|quebr|roto|rota|bit|bite|mordi/.test(i.pattern))),
+        first(v.get('injury').filter((i) => /broke|fractur|dislocat|disloc|zaf|quebr|roto|rota|bit|bite|mordi|puncture/.test(i.pattern))),
         first(v.impaired('walk')),
         all(first(v.get('injury')), first(v.get('bleeding'))),
       ),
@@ -682,7 +711,7 @@ export const FRAMES: Frame[] = [
     source: 'ISMP high-alert medications (insulin, anticoagulants, antiepileptics): gaps and errors need same-day review',
     test: ({ v }) =>
       anyOf(
-        all(first(v.get('ran_out')), first(v.get('critical_med', 'anticoagulant'))),
+        all(first(v.get('ran_out')), first([...v.get('critical_med', 'anticoagulant'), ...v.get('med_name').filter((m) => CRITICAL_NAME.test(m.pattern))])),
         all(first(v.get('accidental')), first([...v.get('ingest', 'medication', 'med_name', 'critical_med')])),
         mEv(v.m('inr').filter((x) => x.value >= 4 || x.value < 1.5)),
         all(first(v.get('hives', 'swelling')), first(v.get('allergen', 'medication', 'med_name', 'critical_med'))),
@@ -791,7 +820,28 @@ export const FRAMES: Frame[] = [
   },
 ];
 
-const PREPARATION = /bought|buy|compre|picked|chose|decided|set|escogi|decidi|elegi|fecha|planeado|despedi|goodbye|letter|carta/;
+// "ya no aguanto", "I can't go on", "no hay salida" said on its own, about nothing named (no
+// pain, symptom, bill or person): the 988 Suicide & Crisis Lifeline and AFSP list feeling
+// trapped, hopeless or in unbearable pain as warning signs that call for asking about suicide
+// now, so the message is answered with 988 and a person calls back at once
+const LONE_DESPAIR = /aguanto|puedo mas|puedo seguir|take it anymore|go on|do this anymore|keep going|keep living like this|way out|salida/;
+function loneDespair(v: View): Ev[] | null {
+  const d = v.get('despair').find((f) => LONE_DESPAIR.test(f.pattern) && f.atClauseEnd && !f.aimedAtService);
+  if (!d) return null;
+  for (const id of v.ids()) {
+    if (LONE_OK.has(id)) continue;
+    // a concept inside the despair phrase itself ("no aguanto" is also pain)
+    if (v.get(id).every((f) => f.from >= d.from && f.to <= d.to)) continue;
+    return null;
+  }
+  return [d];
+}
+const LONE_OK = new Set(['despair', 'mental_crisis', 'severe', 'persistent', 'recent', 'farewell', 'wish_dead', 'harm_plan']);
+
+// ISMP high-alert and narrow-therapeutic-index drugs by name (a gap is a same-day problem)
+const CRITICAL_NAME = /insulin|lantus|humalog|novolog|levemir|tresiba|keppra|levetirac|lamotrig|lamictal|depak|valpro|dilantin|phenyt|carbamaz|tegretol|oxcarbaz|lacosam|vimpat|tacrolim|prograf|cellcept|mycophen|cyclospor|sirolim|warfar|coumadin|eliquis|apixab|xarelto|rivarox|pradaxa|dabigat|prednis|hydrocort|clopidogrel|plavix|brilinta|ticagrel/;
+
+const PREPARATION = /bought|buy|compre|picked|chose|decided|set|escogi|decidi|elegi|fecha|planeado|despedi|goodbye|letter|carta|nota|away|regal/;
 function preparation(v: View): Ev[] | null {
   const cues = v.get('harm_plan', 'despair');
   const prep = cues.find((p) => p.id === 'harm_plan' && PREPARATION.test(p.pattern));

@@ -216,6 +216,11 @@ export function readMeasures(ts: TokenView[], mentions: Mention[]): Measure[] {
       out.push({ kind: 'temp_c', value: n > 50 ? Math.round(((n - 32) * 5) / 9 * 10) / 10 : n, from: i, to: i });
       continue;
     }
+    // "has 39.5", "tengo 38.3": a decimal in the fever range (Celsius) said as something one has
+    if (/\./.test(w) && n >= 38 && n <= 42.5 && /^(has|have|had|running|tiene|tengo|tenia|trae|traigo)$/.test(prev ?? '') && !/^(kg|kilos|lb|lbs|pounds|libras|weeks|semanas|wks|cm|inches|pulgadas)$/.test(next ?? '')) {
+      out.push({ kind: 'temp_c', value: n, from: i, to: i });
+      continue;
+    }
     // temperature said with the fever word after it: "a 103 fever", "39 de fiebre"
     if (((n >= 99 && n <= 110) || (n >= 37.5 && n <= 43.5)) && (next === 'fever' || (next === 'de' && (next2 === 'fiebre' || next2 === 'temperatura' || next2 === 'calentura')))) {
       out.push({ kind: 'temp_c', value: n > 50 ? Math.round(((n - 32) * 5) / 9 * 10) / 10 : n, from: i, to: i + 1 });

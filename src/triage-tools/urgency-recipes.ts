@@ -120,6 +120,23 @@ export const RECIPES: Recipe[] = [
     np: ['pensamientos suicidas', 'un intento de suicidio', 'ideas de hacerme daño'],
     neg: ['no tengo pensamientos suicidas', 'no quiero hacerme daño', 'no pienso en matarme', 'nunca he pensado en suicidarme'],
   }),
+  // the lower rungs and preparatory acts of the C-SSRS (passive wish, giving things away,
+  // goodbyes, means put aside), said the indirect way patients say them, third person too
+  r('self_harm_passive', 'emergency', {
+    parts: [
+      ['I would not mind if I never woke up', 'part of me wants to just not exist', 'I have been giving my things away to friends', 'I have been reading about ways to die', 'I counted out my pills tonight', 'I said goodbye to my sister today', 'I do not think I can go on', 'it would be easier if I was not around', 'my mom keeps saying she is ready to die', 'my son told me he does not want to be alive'],
+      ['nobody knows', 'I am scared of myself', 'please call me', 'I am alone tonight'],
+    ],
+    np: ['thoughts of not waking up', 'a wish to be dead'],
+    neg: ['I do not wish I was dead', 'no thoughts of dying'],
+  }, {
+    parts: [
+      ['a veces pienso que seria mejor no despertar', 'ya no le encuentro sentido a nada de esto', 'quisiera desaparecer y ya', 'estoy regalando mis cosas a mis sobrinos', 'ya me despedi de mi familia', 'tengo guardadas unas pastillas para cuando me decida', 'le pido a Dios que ya me lleve', 'ya no quiero seguir con esta vida', 'estuve viendo en internet como hacerlo', 'mi hijo dice q ya no quiere vivir', 'mi mama dice que ya se quiere ir con Dios', 'kiero morirme ya', 'ya no quiero seguir', 'mejor me desaparezco'],
+      ['nadie sabe', 'estoy sola', 'porfa llamen', 'tengo miedo de mi misma'],
+    ],
+    np: ['pensamientos de no despertar', 'ganas de morir'],
+    neg: ['no tengo ganas de morir', 'no pienso en desaparecer'],
+  }),
   // ------------------------------------------------------------------ bleeding and trauma
   r('bleeding', 'emergency', {
     parts: [
@@ -273,6 +290,14 @@ export const RECIPES: Recipe[] = [
   }, {
     parts: [['se me acabó la insulina', 'sin querer tomé doble dosis de la pastilla de la presión', 'ronchas con el antibiótico nuevo pero respiro bien', 'el asma alborotada y uso el inhalador cada 2 horas', 'la presión en 190/115 sin síntomas', 'el azúcar en 400 todo el día', 'ardor al orinar con fiebre y dolor de espalda', 'no puedo orinar desde la mañana', 'me salpicó un químico en el ojo', 'la pantorrilla hinchada, roja y con dolor', 'tengo 9 semanas de embarazo y manchado'], ['desde ayer', 'hoy']],
     np: ['un problema con la medicina'], neg: ['sin problemas'],
+  }),
+  // ISMP high-alert drugs: a gap or a dosing error is a same-day problem
+  r('urgent_medication_gap', 'urgent', {
+    parts: [['I only have one insulin pen left and the pharmacy is closed until Monday', 'my insurance stopped covering my seizure medicine and I have two pills left', 'the pharmacy will not refill my blood thinner without a new prescription', 'I missed my anti rejection pills for two days', 'I took my morning dose twice by mistake', 'I keep throwing up since I started the new pill', 'my son is out of his epilepsy medicine'], ['what do I do', 'today', 'please call']],
+    np: ['a refill problem'], neg: ['I have plenty of medicine'],
+  }, {
+    parts: [['solo me queda una pluma de insulina y la farmacia esta cerrada', 'el seguro ya no me cubre la medicina de las convulsiones y me quedan dos pastillas', 'la farmacia no me quiere surtir el anticoagulante sin receta nueva', 'no me he tomado las pastillas del trasplante en dos dias', 'me tome la dosis de la manana dos veces sin querer', 'vomito desde que empece la pastilla nueva', 'a mi hijo se le acabo la medicina de la epilepsia'], ['que hago', 'hoy', 'x favor llamen']],
+    np: ['un problema con el resurtido'], neg: ['tengo suficiente medicina'],
   }),
   // ------------------------------------------------------------------ routine symptoms (not urgent)
   r('routine_symptom', 'routine', {

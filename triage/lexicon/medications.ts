@@ -3,6 +3,25 @@
  * misspellings, separated by "|". Matched on normalised (lowercase, accent-free) text.
  * Spanish spellings are derived in entities.ts (metformin -> metformina, ...).
  */
+/** Spanish spellings of a drug name (metformin -> metformina, methadone -> metadona). */
+export function spanishVariants(name: string): string[] {
+  const out: string[] = [];
+  if (/in$/.test(name)) out.push(`${name}a`);
+  if (/ine$/.test(name)) out.push(name.replace(/ine$/, 'ina'));
+  if (/ide$/.test(name)) out.push(name.replace(/ide$/, 'ida'));
+  if (/one$/.test(name)) out.push(name.replace(/one$/, 'ona'));
+  if (/ole$/.test(name)) out.push(name.replace(/ole$/, 'ol'));
+  if (/ate$/.test(name)) out.push(name.replace(/ate$/, 'ato'));
+  if (/am$/.test(name)) out.push(`${name}o`);
+  if (/il$/.test(name)) out.push(name);
+  // Spanish writes "th" as "t" and "y" as "i" (metadona, amitriptilina)
+  for (const v of [...out]) {
+    const plain = v.replace(/th/g, 't').replace(/y/g, 'i');
+    if (plain !== v) out.push(plain);
+  }
+  return out;
+}
+
 export const MEDICATIONS: string[] = `
 atorvastatin|lipitor|atorvastatine
 levothyroxine|synthroid|levoxyl|unithroid|euthyrox|levothyroxin|levothyroxene

@@ -88,3 +88,24 @@ describe('--explain shows what lies behind the urgency', () => {
     expect(u.model).not.toBeNull();
   });
 });
+
+describe('lone despair and despair aimed at the practice', () => {
+  // a lone statement of despair with nothing it is about is a 988 warning sign: emergency
+  for (const text of ["I can't take it anymore", 'ya no aguanto', 'no quiero seguir'])
+    it(`"${text}" alone is an emergency`, () => expect(t(text).urgency).toBe('emergency'));
+  // the same words aimed at the phones, the pharmacy, the office: a person reads it, no 988 reply
+  for (const text of [
+    "I can't take it anymore, your phone line is always busy",
+    'ya no aguanto, nadie me contesta el telefono',
+    "I'm done with this pharmacy, can't take it anymore",
+    'ya no puedo mas con la farmacia, llevo una semana sin mi receta',
+  ])
+    it(`"${text}" is not an emergency, and a person still reads it`, () => {
+      const r = t(text);
+      expect(r.urgency).not.toBe('emergency');
+      expect(r.needsHuman).toBe(true);
+    });
+  // a plan or the means at hand still make it an emergency whatever else is named
+  for (const text of ["I can't go on, the pharmacy filled my pills and I am going to take them all tonight", 'ya no aguanto, nadie contesta el telefono y tengo las pastillas listas para tomarmelas todas'])
+    it(`"${text}" stays an emergency`, () => expect(t(text).urgency).toBe('emergency'));
+});
