@@ -9,7 +9,7 @@ import { cleanUp } from './lib/scratch-db';
 
 const benchmarks: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
   ingest: { about: 'signed Twilio SMS webhooks/s through the compiled server, against a bare one-row insert', load: () => import('./ingest/run') },
-  pipeline: { about: 'not built yet: webhook to triaged and routed (in the inbox API) at a steady rate', load: () => import('./pipeline/run') },
+  pipeline: { about: 'webhook to triaged and routed (in the inbox API) at a steady rate, with workers on BullMQ: end-to-end p50/p99, queue depth, nothing lost', load: () => import('./pipeline/run') },
   inbox: { about: 'the inbox list, filters and search over many messages: p50/p99 per query and its plan', load: () => import('./inbox/run') },
   reminders: { about: 'due reminders through the send job to a stand-in for Twilio, paced per number', load: () => import('./reminders/run') },
   triage: { about: 'messages/s and peak memory of the classifier', load: () => import('./triage/run') },
