@@ -1,0 +1,59 @@
+/**
+ * The inbox search by words, on Postgres and on the embedded PGlite: words of any message of a
+ * conversation, an email's subject, any case, only the practice asked for, and % or _ typed as
+ * themselves.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { messages } from '../../src/platform/db/schema';
+import { startHarness, type Harness } from '../helpers/harness';
+import { makeConversation, makePractice } from '../helpers/fixtures';
+import type { PracticeView } from '../../src/practices/practices';
+
+for (const kind of ['postgres', 'pglite'] as const) {
+  describe(`inbox search (${kind})`, () => {
+    let h: Harness;
+    let p: PracticeView;
+    let other: PracticeView;
+    beforeAll(async () => {
+      h = await startHarness({ pglite: kind === 'pglite', runWorkers: false });
+      p = await makePractice(h.runtime.deps.db);
+      other = await makePractice(h.runtime.deps.db);
+    });
+    afterAll(() => h?.close());
+
+    const search = async (q: string, practiceId?: string) => {
+      const res = await h.request('GET', `/api/v1/inbox?status=all&q=${encodeURIComponent(q)}${practiceId ? `&practiceId=${practiceId}` : ''}`);
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { data: { id: string }[] }).data.map((d) => d.id).sort();
+    };
+
+    it('finds words of any message, a subject, in any case, within the practice', async () => {
+      const db = h.runtime.deps.db;
+      const a = await makeConversation(db, p.id, { body: 'first message about nothing' });
+      // a later message of the same conversation carries the words
+      await db.insert(messages).values({
+        practiceId: p.id,
+        conversationId: a.conversation.id,
+        direction: 'inbound',
+        channel: 'sms',
+        providerId: `SMsearch${Date.now()}`,
+        body: 'My Ozempic pen is leaking',
+        status: 'received',
+        authorType: 'patient',
+      });
+      const b = await makeConversation(db, p.id, { body: 'see the subject' });
+      await db.execute(sql`update messages set subject = 'Quarterly statement 88213' where conversation_id = ${b.conversation.id}`);
+      const elsewhere = await makeConversation(db, other.id, { body: 'my ozempic pen again' });
+      const pct = await makeConversation(db, p.id, { body: 'is there 100% coverage_for it' });
+
+      expect(await search('ozempic pen', p.id)).toEqual([a.conversation.id]);
+      expect(await search('OZEMPIC PEN')).toEqual([a.conversation.id, elsewhere.conversation.id].sort());
+      expect(await search('statement 88213', p.id)).toEqual([b.conversation.id]);
+      expect(await search('100% coverage_for', p.id)).toEqual([pct.conversation.id]);
+      // % and _ are the characters, not wildcards
+      expect(await search('100%_coverage', p.id)).toEqual([]);
+      expect(await search('nothing here at all', p.id)).toEqual([]);
+    });
+  });
+}
