@@ -7,6 +7,7 @@ import { AppError } from '../platform/errors';
 import { audit } from '../access/audit';
 import { channels, intents, urgencies } from '../../triage/types';
 import { visibleConversations } from './conversations';
+import { rowsOf } from '../platform/jobs/outbox';
 
 /*
  * The assistants' inbox: what needs a person first. Emergencies, then urgent, then the
@@ -113,7 +114,7 @@ export async function listInbox(db: Database, who: Principal, query: z.input<typ
   }
   if (q.urgency) where.push(eq(conversations.urgency, q.urgency));
   if (q.channel) where.push(eq(conversations.channel, q.channel));
-  if (q.q) where.push(searchCondition(db, q.q));
+  if (q.q) where.push(searchCondition(db, q.q, await conversationsWithRareWords(db, q.q, q.practiceId)));
   if (q.cursor) {
     const [r, s, a, id] = decode(q.cursor);
     where.push(sql`(${rank}, ${slaKey}, ${waitingSince}, ${conversations.id}) > (${r}, ${s}::timestamptz, ${a}::timestamptz, ${id}::uuid)`);
@@ -189,15 +190,45 @@ export async function listInbox(db: Database, who: Principal, query: z.input<typ
   });
 }
 
-/** Text in the messages, the patient's name, a phone number in any format, or an email address. */
-function searchCondition(db: Database, text: string): SQL {
-  const like = `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+/** `%` and `_` typed in a search are the characters themselves, not wildcards. */
+const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+
+/** A message's subject and text as the trigram index of migration 0016 holds them (the same expression). */
+const wordsOfMessage = (m: string) => sql.raw(`(coalesce(${m}.subject, '') || ' ' || coalesce(${m}.body, ''))`);
+
+/** More conversations than this holding the words: the words are common, look per conversation instead. */
+const RARE_WORDS_LIMIT = 2000;
+
+/**
+ * The conversations whose messages hold words that few messages hold, found at once through
+ * the trigram index; null when the words are common (or too short for trigrams), where a
+ * lookup per listed conversation that stops at its first match is faster.
+ */
+async function conversationsWithRareWords(db: Database, text: string, practiceId: string | undefined): Promise<string[] | null> {
+  if (text.length < 3) return null;
+  const rows = await db.execute<{ conversation_id: string }>(sql`
+    select m.conversation_id from ${messages} m
+    where ${wordsOfMessage('m')} ilike ${containsPattern(text)} and m.kind = 'message'
+      ${practiceId ? sql`and m.practice_id = ${practiceId}` : sql``}
+    limit ${RARE_WORDS_LIMIT + 1}`);
+  const list = rowsOf<{ conversation_id: string }>(rows);
+  if (list.length > RARE_WORDS_LIMIT) return null;
+  return [...new Set(list.map((r) => r.conversation_id))];
+}
+
+/**
+ * Text in the messages, the patient's name, a phone number in any format, or an email address.
+ * The message part is the list found through the index when the words are rare, else a lookup
+ * per conversation.
+ */
+function searchCondition(db: Database, text: string, rare: string[] | null): SQL {
+  const like = containsPattern(text);
   const parts: SQL[] = [
-    exists(
+    rare ? (rare.length > 0 ? inArray(conversations.id, rare) : sql`false`) : exists(
       db
         .select({ one: sql`1` })
         .from(messages)
-        .where(and(eq(messages.conversationId, conversations.id), eq(messages.kind, 'message'), or(ilike(messages.body, like), ilike(messages.subject, like)))),
+        .where(and(eq(messages.conversationId, conversations.id), eq(messages.kind, 'message'), sql`(coalesce(${messages.subject}, '') || ' ' || coalesce(${messages.body}, '')) ilike ${like}`)),
     ),
     sql`(coalesce(${patients.firstName}, '') || ' ' || coalesce(${patients.lastName}, '')) ilike ${like}`,
     exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), ilike(contactPoints.value, like)))),

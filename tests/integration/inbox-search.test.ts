@@ -1,7 +1,7 @@
 /**
  * The inbox search by words, on Postgres and on the embedded PGlite: words of any message of a
  * conversation, an email's subject, any case, only the practice asked for, and % or _ typed as
- * themselves.
+ * themselves; rare words through the trigram index (migration 0016), common ones per conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
@@ -54,6 +54,18 @@ for (const kind of ['postgres', 'pglite'] as const) {
       // % and _ are the characters, not wildcards
       expect(await search('100%_coverage', p.id)).toEqual([]);
       expect(await search('nothing here at all', p.id)).toEqual([]);
+    });
+
+    it('finds common words too (more messages hold them than the index lookup takes: looked up per conversation)', async () => {
+      const db = h.runtime.deps.db;
+      const busy = await makeConversation(db, p.id, { body: 'pharmacy question' });
+      const quiet = await makeConversation(db, p.id, { body: 'nothing in common' });
+      await db.execute(sql`
+        insert into messages (practice_id, conversation_id, direction, channel, body, status, author_type)
+        select ${p.id}, ${busy.conversation.id}, 'inbound', 'sms', 'the usual walgreens pharmacy on main, number ' || g, 'received', 'patient'
+        from generate_series(1, 2100) g`);
+      expect(await search('walgreens pharmacy', p.id)).toEqual([busy.conversation.id]);
+      expect(await search('in common', p.id)).toEqual([quiet.conversation.id]);
     });
   });
 }

@@ -98,7 +98,9 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = await PGlite.create(join(dir, 'pgdata'));
+    // pg_trgm: the inbox search's trigram index (migration 0016)
+    const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+    const client = await PGlite.create(join(dir, 'pgdata'), { extensions: { pg_trgm } });
     const db = drizzle(client, { schema, casing: 'snake_case' });
     return {
       db: db as unknown as Database,

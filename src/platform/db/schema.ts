@@ -377,6 +377,8 @@ export const messages = pgTable(
     uniqueIndex('messages_practice_channel_provider_id').on(t.practiceId, t.channel, t.providerId),
     index().on(t.conversationId, t.createdAt),
     index().on(t.practiceId, t.createdAt),
+    // the inbox search by rare words (pg_trgm): the expression wordsOfMessage() repeats
+    index('messages_search_trgm').using('gin', sql`(coalesce(${t.subject}, '') || ' ' || coalesce(${t.body}, '')) gin_trgm_ops`),
   ],
 );
 
