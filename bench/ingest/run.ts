@@ -16,14 +16,13 @@ import postgres from 'postgres';
 import { signTwilioRequest } from '../../channels/sms/verify';
 import { benchArgs, numberArg } from '../lib/args';
 import { formPost, runLoad, type LoadResult } from '../lib/load';
-import { distEntry, ensureBuilt, freePort, startProcess } from '../lib/processes';
+import { benchTwilio, distEntry, ensureBuilt, freePort, startProcess, switchboardEnv } from '../lib/processes';
 import { percentile, reporter, round } from '../lib/report';
 import { createScratchDatabase } from '../lib/scratch-db';
 import { backendPids, cpuMeter } from '../lib/cpu';
 
 const path = '/webhooks/twilio/sms';
-const authToken = 'bench-auth-token';
-const publicBase = 'https://bench.switchboard.test';
+const { authToken, publicBase } = benchTwilio;
 
 export async function run(argv: string[]) {
   const args = benchArgs(argv, { connections: { type: 'string' }, warmup: { type: 'string' }, profile: { type: 'string' } }, { duration: 20 });
@@ -40,22 +39,8 @@ export async function run(argv: string[]) {
     readyWhen: 'API docs',
     logFile,
     nodeArgs: typeof args.profile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: db.url,
-      // HTTP only: a Redis URL means no job runs in this process; no worker is started
-      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-      QUEUE_PREFIX: db.name,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      TWILIO_AUTH_TOKEN: authToken,
-      TWILIO_ACCOUNT_SID: 'ACbench',
-      SEND_MODE: 'simulate',
-      PUBLIC_BASE_URL: publicBase,
-      LOG_LEVEL: process.env.LOG_LEVEL || 'info',
-      DATA_DIR: join(tmpdir(), db.name),
-    },
+    // HTTP only: a Redis URL means no job runs in this process; no worker is started
+    env: switchboardEnv(db, port),
   });
   const basePort = freePort();
   const baseline = await startProcess([fileURLToPath(new URL('./baseline-server.mjs', import.meta.url))], {

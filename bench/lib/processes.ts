@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { build, distDir, isStale } from '../../bin/build.mjs';
 import { onCleanup } from './scratch-db';
 
@@ -53,3 +54,30 @@ export const distEntry = (name: 'server' | 'worker' | 'cli') => join(distDir, `$
 
 /** a port nobody else is likely to take on a shared machine */
 export const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+
+/** The Twilio account the benchmarks sign webhooks for, and the public address they are signed against. */
+export const benchTwilio = { accountSid: 'ACbench', authToken: 'bench-auth-token', publicBase: 'https://bench.switchboard.test' };
+
+/**
+ * The environment of a compiled Switchboard process on a benchmark's own database: production
+ * mode, jobs on the machine's Redis under the database's name (so a Redis URL makes the server
+ * HTTP only), simulated sending, Twilio webhooks signed with the bench's token.
+ */
+export function switchboardEnv(db: { name: string; url: string }, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: db.name,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    TWILIO_AUTH_TOKEN: benchTwilio.authToken,
+    TWILIO_ACCOUNT_SID: benchTwilio.accountSid,
+    SEND_MODE: 'simulate',
+    PUBLIC_BASE_URL: benchTwilio.publicBase,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+    DATA_DIR: join(tmpdir(), db.name),
+    ...extra,
+  };
+}

@@ -22,13 +22,12 @@ import postgres from 'postgres';
 import { signTwilioRequest } from '../../channels/sms/verify';
 import { benchArgs, numberArg } from '../lib/args';
 import { formPost, runPaced } from '../lib/load';
-import { distEntry, ensureBuilt, freePort, startProcess } from '../lib/processes';
+import { benchTwilio, distEntry, ensureBuilt, freePort, startProcess, switchboardEnv } from '../lib/processes';
 import { percentile, reporter, round } from '../lib/report';
 import { createScratchDatabase } from '../lib/scratch-db';
 
 const path = '/webhooks/twilio/sms';
-const authToken = 'bench-auth-token';
-const publicBase = 'https://bench.switchboard.test';
+const { authToken, publicBase } = benchTwilio;
 
 /** what patients write: routine questions, refills, rescheduling, and now and then something urgent */
 const bodies = [
@@ -58,23 +57,11 @@ export async function run(argv: string[]) {
   const db = await createScratchDatabase('pipeline');
   const port = freePort();
   const logFile = join(tmpdir(), `${db.name}.log`);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: db.name,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_ACCOUNT_SID: 'ACbench',
-    SEND_MODE: 'simulate',
+  const env = switchboardEnv(db, port, {
     // automatic replies go out at the provider's pace; a high one, so the bench measures triage and routing, not the pacing
     SMS_RATE_PER_SECOND: '1000',
-    PUBLIC_BASE_URL: publicBase,
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
-    DATA_DIR: join(tmpdir(), db.name),
-  };
+  });
   const server = await startProcess([distEntry('server')], { name: 'switchboard', readyWhen: 'API docs', logFile, env });
   const workerProcs = [];
   for (let w = 0; w < workers; w++) {
