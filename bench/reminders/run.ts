@@ -1,13 +1,14 @@
 /**
- * npm run bench -- reminders [--messages 100000] [--numbers 20] [--pace 50] [--duration 300] [--json]
+ * npm run bench -- reminders [--from appointments|messages] [--messages 100000] [--numbers 20] [--pace 50] [--duration 300] [--json]
  *
- * The send stage of appointment reminders: N due reminder texts (automated outreach, one
- * patient each, consent granted, inside the outreach hours) written as outbound messages with
- * their `send` outbox rows, sent by the real send job on BullMQ workers in this process through
- * an SMS sender that posts to a local HTTP stand-in for Twilio's Messages API. The pace is
- * SMS_RATE_PER_SECOND per sending number over --numbers numbers. Prints the achieved rate
- * against the configured one (target within 2 %), per-number spread, texts sent twice and
- * texts missed. The reminder rows and their dispatcher are not part of it (see README).
+ * Appointment reminders through the real jobs on BullMQ workers in this process, sent by an
+ * SMS sender that posts to a local HTTP stand-in for Twilio's Messages API. From appointments
+ * (the default): N booked appointments and their due text reminders, planned as planReminders
+ * plans them; the reminder job writes each text and the send job sends it. `--from messages`:
+ * the send stage alone (the texts written, their send rows due). Each patient once texted one
+ * of --numbers practice numbers, and their texts go from it; the pace is SMS_RATE_PER_SECOND
+ * per number. Prints the achieved rate against the configured one (target within 2 %), the
+ * per-number spread, texts sent twice and texts missed.
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,9 @@ function daytimeZone(now: Date): string {
 }
 
 export async function run(argv: string[]) {
-  const args = benchArgs(argv, { messages: { type: 'string' }, numbers: { type: 'string' }, pace: { type: 'string' } }, { duration: 300 });
+  const args = benchArgs(argv, { messages: { type: 'string' }, numbers: { type: 'string' }, pace: { type: 'string' }, from: { type: 'string' } }, { duration: 300 });
+  const from = args.from ?? 'appointments';
+  if (from !== 'appointments' && from !== 'messages') throw new Error('--from takes appointments or messages');
   const total = numberArg(args.messages, 'messages', 100_000);
   const numbers = numberArg(args.numbers, 'numbers', 20);
   const pace = numberArg(args.pace, 'pace', 50);
@@ -99,6 +102,7 @@ export async function run(argv: string[]) {
     out.note(`writing ${total} due reminder texts over ${numbers} numbers (pace ${pace}/s each, zone ${zone})...`);
     // one multi-statement text (the simple protocol takes no parameters): values we made ourselves
     const phoneArray = `array[${phones.map((ph) => `'${ph}'`).join(',')}]`;
+    // each patient once texted one of the practice's numbers: their texts go from that number
     await sql.unsafe(
       `
       insert into patients (id, practice_id, first_name, last_name, created_at, updated_at)
@@ -106,18 +110,37 @@ export async function run(argv: string[]) {
       insert into contact_points (practice_id, patient_id, kind, value, sms_consent, created_at)
         select practice_id, id, 'phone', '+1628' || lpad((row_number() over ())::text, 7, '0'), 'granted', now() from patients;
       insert into conversations (practice_id, patient_id, channel, status, last_message_at, created_at, updated_at)
-        select practice_id, id, 'sms', 'resolved', now(), now(), now() from patients;
-      insert into messages (practice_id, conversation_id, direction, kind, channel, contact_point_id, to_address, body, status, author_type, purpose, meta, created_at)
-        select c.practice_id, c.id, 'outbound', 'message', 'sms', cp.id, cp.value,
-               'Reminder: your appointment at Bench reminders is tomorrow at 9:00. Reply C to confirm.', 'pending', 'automation', 'outreach',
-               jsonb_build_object('template', 'reminder', 'from', (${phoneArray})[1 + (row_number() over ()) % ${phones.length}]), now()
+        select practice_id, id, 'sms', 'resolved', now() - interval '30 days', now(), now() from patients;
+      insert into messages (practice_id, conversation_id, direction, kind, channel, contact_point_id, from_address, to_address, body, status, author_type, created_at)
+        select c.practice_id, c.id, 'inbound', 'message', 'sms', cp.id, cp.value, (${phoneArray})[1 + (row_number() over ()) % ${phones.length}],
+               'thanks', 'received', 'patient', now() - interval '30 days'
           from conversations c join contact_points cp on cp.patient_id = c.patient_id;
       analyze;`,
     );
     const startedAt = new Date();
-    // the rows that make the send jobs, all due now
-    await sql`insert into outbox (queue, payload, dedupe_key, status, run_at, created_at)
-      select 'send', jsonb_build_object('messageId', id, 'requestId', null), 'send:' || id, 'pending', ${startedAt}, ${startedAt} from messages where direction = 'outbound'`;
+    if (from === 'messages') {
+      // the send stage alone: the reminder texts written, their send rows due now
+      await sql.unsafe(`
+        insert into messages (practice_id, conversation_id, direction, kind, channel, contact_point_id, to_address, body, status, author_type, purpose, meta, created_at)
+          select c.practice_id, c.id, 'outbound', 'message', 'sms', cp.id, cp.value,
+                 'Reminder: your appointment at Bench reminders is tomorrow at 9:00. Reply C to confirm.', 'pending', 'automation', 'outreach',
+                 '{"template": "reminder"}'::jsonb, now()
+            from conversations c join contact_points cp on cp.patient_id = c.patient_id;`);
+      await sql`insert into outbox (queue, payload, dedupe_key, status, run_at, created_at)
+        select 'send', jsonb_build_object('messageId', id, 'requestId', null), 'send:' || id, 'pending', ${startedAt}, ${startedAt} from messages where direction = 'outbound'`;
+    } else {
+      // appointments two hours and a minute away, and their two-hours-before text reminders,
+      // planned as planReminders plans them: the reminder row and its reminder-job outbox row,
+      // due now. The reminder job writes each text; the send job sends it.
+      await sql.unsafe(`
+        insert into appointments (practice_id, patient_id, external_id, starts_at, duration_minutes, status, source, created_at, updated_at)
+          select practice_id, id, 'bench-' || last_name, now() + interval '121 minutes', 30, 'booked', 'api', now(), now() from patients;
+        insert into reminders (practice_id, appointment_id, patient_id, channel, offset_minutes, due_at, status, appointment_starts_at, created_at, updated_at)
+          select practice_id, id, patient_id, 'sms', 120, now(), 'planned', starts_at, now(), now() from appointments;`);
+      await sql`insert into outbox (queue, payload, dedupe_key, status, run_at, created_at)
+        select 'reminder', jsonb_build_object('reminderId', id), 'reminder:' || id || ':' || (extract(epoch from due_at) * 1000)::bigint, 'pending', ${startedAt}, ${startedAt}
+        from reminders`;
+    }
     out.note(`written in ${((performance.now() - t0) / 1000).toFixed(1)} s; sending...`);
     const sendStart = performance.now();
     runtime.deps.relay.nudge();
