@@ -58,11 +58,16 @@ const CLAUSE_WORDS = new Set(['but', 'pero', 'however', 'although', 'though', 'a
 const LIST_CLOSERS = new Set(['or', 'nor', 'ni', 'o', 'neither']);
 const LONG_NEG = /^(denies|deny|denied|denying|without|sin|niega|niego|negative|free|absence|zero|no sign|no signs|descartado|descartaron)/;
 const BACKWARD_NEG = /^(ruled out|descartado|descartaron)/;
+// a function that stopped is impaired, not resolved: "baby kicks stopped", "dejo de respirar"
+const INNER_DENIAL = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'casi', 'hardly']);
+const POST_STOPPED = new Set(['stopped', 'stop', 'stops', 'quit', 'ceased', 'paro', 'pararon', 'se paro', 'dejo', 'dejaron']);
 const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast', 'rapid', 'rapidly', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'slowly', 'badly', 'poorly', 'less', 'mal', 'raro', 'rara', 'rapido', 'rapida', 'dificil', 'lento', 'lenta', 'agitado', 'agitada', 'menos', 'feo', 'wrong', 'off', 'trabajoso']);
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'revisarme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
+const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
+const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'buenas', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
 const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
 const FINE_FOLLOWERS = new Set(['deberia', 'debo', 'debemos', 'quiero', 'queremos', 'y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
@@ -120,12 +125,26 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
         if (!between) best = u;
       }
     }
+    // a denial inside the function's own words: "el bebe no patea", "baby is not moving"
+    if (!best && f.to > f.from) {
+      for (let k = f.from + 1; k < f.to; k++) if (INNER_DENIAL.has(ts[k]!.w)) {
+        impairedOf.set(f, true);
+        break;
+      }
+      if (impairedOf.get(f)) continue;
+    }
     if (best) {
       impairedOf.set(f, true);
       for (let k = best.from; k <= best.to; k++) consumedTokens.add(k);
       continue;
     }
     const after = [ts[f.to + 1]?.w, ts[f.to + 2]?.w, ts[f.to + 3]?.w];
+    const stoppedAt = after.slice(0, 2).findIndex((w) => w !== undefined && POST_STOPPED.has(w));
+    if (stoppedAt >= 0 && !ts[f.to + 1]!.isPunct) {
+      impairedOf.set(f, true);
+      consumedTokens.add(f.to + 1 + stoppedAt);
+      continue;
+    }
     if (after.slice(0, 3).some((w) => w !== undefined && POST_IMPAIRED.has(w)) && !after.slice(0, 2).some((w) => w === 'fine' || w === 'bien')) impairedOf.set(f, true);
     else if (after.slice(0, 2).some((w) => w !== undefined && POST_NORMAL.has(w))) normalOf.set(f, true);
   }
@@ -207,6 +226,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     const word = cue.pattern;
     // Spanish "si" is "if", but "sí" (with its accent, or alone before a comma) is "yes"
     if (word === 'si' && (rawWord(cue.from) === 'sí' || ts[cue.to + 1]?.isPunct || cue.to + 1 >= n)) continue;
+    // "hola si mire", "alo si buenas", "bueno si doctora": a yes after a greeting or before
+    // a vocative or courtesy (voicemail transcripts drop the accent and the comma)
+    if (word === 'si' && (SI_YES_BEFORE.has(ts[cue.from - 1]?.w ?? '') || SI_YES_AFTER.has(ts[cue.to + 1]?.w ?? ''))) continue;
     const sentence = sentenceOf[cue.from];
     const closing = /^(just asking|just curious|solo pregunto|por curiosidad|hypothetically|asking for a friend)$/.test(word) && (cue.to + 1 >= n || ts[cue.to + 1]!.isPunct);
     if (closing) {

@@ -34,6 +34,7 @@ const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
 const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
 const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
+const INNER_DENIAL_HINT = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'hardly']);
 const VITAL_KINDS = new Set(['spo2', 'hr', 'sbp', 'dbp', 'glucose', 'temp_c', 'inr', 'rr', 'sodium', 'potassium', 'pill_count', 'dose_mg']);
 const SELF_HARM = new Set(['wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt', 'harm_plan']);
 
@@ -91,7 +92,7 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
   if (mentions.some((m) => m.id === 'rectum')) mentions = mentions.filter((m) => !(m.id === 'rectum' && rawText.slice(tokens[m.from]!.start, tokens[m.to]!.end).includes('ñ')));
   const measures = readMeasures(tv, mentions);
   // most messages (appointments, bills, refills) name nothing clinical: nothing to weigh
-  const hasUnable = mentions.some((m) => m.id === 'unable') || tv.some((t) => POST_IMPAIRED_HINT.has(t.w));
+  const hasUnable = mentions.some((m) => m.id === 'unable') || tv.some((t) => POST_IMPAIRED_HINT.has(t.w)) || mentions.some((m) => m.type === 'function' && m.to > m.from && tv.slice(m.from + 1, m.to).some((t) => INNER_DENIAL_HINT.has(t.w)));
   const anyClinical = mentions.some((m) => TRIGGER_TYPES.has(m.type) || TRIGGER_IDS.has(m.id) || (m.type === 'function' && hasUnable)) || measures.some((m) => VITAL_KINDS.has(m.kind));
   if (!anyClinical) {
     return { urgency: 'routine', frames: [], suppressed: [], findings: [], measures: [], score: null, needsHuman: [], tokens: corrected, decidedBy: 'none', features: [] };

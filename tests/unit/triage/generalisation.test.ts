@@ -1,0 +1,54 @@
+/**
+ * Round 4 mechanisms meant to generalise beyond listed phrasings: Spanish spelled by ear,
+ * Spanish diminutives, "si" that is a yes in voicemail openings, a function that "stopped",
+ * a denial inside a function's own words. Each has its harmless twin.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadDefaultTriage } from '../../../triage/index.js';
+import { correctWord, phoneticKeyEs, undiminish } from '../../../triage/typos.js';
+
+const triage = loadDefaultTriage();
+const urgency = (text: string) => triage.triage({ text }).urgency;
+
+describe('Spanish spelled by ear', () => {
+  it('one key for the spellings patients mix up', () => {
+    expect(phoneticKeyEs('inchado')).toBe(phoneticKeyEs('hinchado'));
+    expect(phoneticKeyEs('bomitando')).toBe(phoneticKeyEs('vomitando'));
+    expect(phoneticKeyEs('cabesa')).toBe(phoneticKeyEs('cabeza'));
+    expect(phoneticKeyEs('desmallo')).toBe(phoneticKeyEs('desmayo'));
+  });
+  it('non-words are read as the known word they sound like', () => {
+    expect(correctWord('inchado', 'es')).toBe('hinchado');
+    expect(correctWord('cabesa', 'es')).toBe('cabeza');
+    expect(correctWord('agitao', 'es')).toBe('agitado');
+  });
+  it('real words that sound like a known word stay themselves', () => {
+    expect(correctWord('sierra', 'es')).toBe('sierra');
+    expect(correctWord('casas', 'es')).toBe('casas');
+  });
+  it('diminutives of known words', () => {
+    expect(undiminish('moraditos')).toBe('morados');
+    expect(undiminish('rapidito')).toBe('rapido');
+    expect(undiminish('bonito')).toBeNull();
+    expect(undiminish('mosquito')).toBeNull();
+  });
+});
+
+describe('context read more widely', () => {
+  it('"si" after a greeting or before a courtesy is a yes, not an if', () => {
+    expect(urgency('alo si buenas mi niño se trago una pila de boton hace 20 minutos')).toBe('emergency');
+    expect(urgency('hola si mire mi esposa no encuentra las palabras')).toBe('emergency');
+    expect(urgency('si me da dolor de pecho que hago')).not.toBe('emergency');
+  });
+  it('a function that stopped is impaired, not resolved', () => {
+    expect(urgency('baby kicks stopped since last night, im 38 weeks')).toBe('emergency');
+    expect(urgency('my son choked on a grape but coughed it out, he is laughing now')).not.toBe('emergency');
+  });
+  it('a denial inside the function words impairs it', () => {
+    expect(urgency('el bebe no patea desde anoche tengo 38 semanas')).toBe('emergency');
+    expect(urgency('el bebe se mueve bien, 30 semanas, confirmo la cita')).toBe('routine');
+  });
+  it('"at school" is a place, not the past', () => {
+    expect(urgency('mi niña comio una galleta con nueces en la escuela le pica todo y tose y tiene la voz rasposa')).not.toBe('routine');
+  });
+});
