@@ -68,6 +68,7 @@ const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'chole
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
 const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
 const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'buenas', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
+const REQUEST_VERBS = new Set(['quiero', 'quisiera', 'necesito', 'ocupo', 'want', 'wanna', 'need', 'hacerme', 'retested', 'tested', 'checked', 'schedule', 'agendar', 'agende', 'book']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
 const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
 const FINE_FOLLOWERS = new Set(['deberia', 'debo', 'debemos', 'quiero', 'queremos', 'y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
@@ -200,7 +201,15 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
 
   // ---- history
   const historical = new Uint8Array(n);
-  const currentClauses = new Set(live('current').map((m) => clauseOf[m.from]));
+  // a "now" that belongs to a request ("quiero hacerme las pruebas otra vez", "want to be
+  // tested again") or to the recovery it opens ("ahora llevo 5 anos limpio") says nothing
+  // about the symptom being current
+  const histStarts = live('hist').map((m) => m.from);
+  const currentClauses = new Set(
+    live('current')
+      .filter((m) => !ts.slice(Math.max(0, m.from - 4), m.from).some((t) => REQUEST_VERBS.has(t.w)) && !histStarts.some((h) => h > m.to && h - m.to <= 2))
+      .map((m) => clauseOf[m.from]),
+  );
   for (const cue of live('hist')) {
     const cl = clauseOf[cue.from]!;
     const targets = new Set([cl]);
@@ -228,6 +237,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     if (word === 'si' && (rawWord(cue.from) === 'sí' || ts[cue.to + 1]?.isPunct || cue.to + 1 >= n)) continue;
     // "hola si mire", "alo si buenas", "bueno si doctora": a yes after a greeting or before
     // a vocative or courtesy (voicemail transcripts drop the accent and the comma)
+    // "como si me pusieran una bolsa": a comparison, not a hypothesis
+    if (word === 'si' && ts[cue.from - 1]?.w === 'como') continue;
     if (word === 'si' && (SI_YES_BEFORE.has(ts[cue.from - 1]?.w ?? '') || SI_YES_AFTER.has(ts[cue.to + 1]?.w ?? ''))) continue;
     const sentence = sentenceOf[cue.from];
     const closing = /^(just asking|just curious|solo pregunto|por curiosidad|hypothetically|asking for a friend)$/.test(word) && (cue.to + 1 >= n || ts[cue.to + 1]!.isPunct);

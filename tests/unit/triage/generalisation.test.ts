@@ -52,3 +52,25 @@ describe('context read more widely', () => {
     expect(urgency('mi niña comio una galleta con nueces en la escuela le pica todo y tose y tiene la voz rasposa')).not.toBe('routine');
   });
 });
+
+describe('round 4 lexicon and model gate', () => {
+  it('a limb or face that "went to sleep" is numbness; a baby that went to sleep is not', () => {
+    expect(urgency('half my face feels like it went to sleep and my arm on that side wont do what i tell it')).toBe('emergency');
+    expect(urgency('my baby went to sleep at 8, can i book her shots')).toBe('routine');
+  });
+  it('"como si" is a comparison, not a hypothesis', () => {
+    expect(urgency('siento como si me pusieran una bolsa en la cabeza no me llena el aire')).toBe('emergency');
+  });
+  it('a symptom that comes with a habit is not raised by the model alone', () => {
+    expect(urgency('se me duerme la pierna cuando me siento mucho')).not.toBe('emergency');
+    expect(urgency('my heart races when i drink coffee, should i quit')).not.toBe('emergency');
+  });
+  it('a causal question is hypothetical', () => {
+    expect(urgency('can stress cause a heart attack')).not.toBe('emergency');
+    expect(urgency('el estres puede causar un infarto')).not.toBe('emergency');
+  });
+  it('a "now" that belongs to a request or a recovery does not make history current', () => {
+    expect(urgency('de niño tuve anafilaxia con el mani quiero hacerme las pruebas otra vez')).not.toBe('emergency');
+    expect(urgency('had a stroke 3 years ago and now my face is drooping again')).toBe('emergency');
+  });
+});
