@@ -59,7 +59,7 @@ export const CONCEPTS: ConceptDef[] = [
     'drop dead', 'dead battery|phone|line', 'dead skin', 'deadline', 'deadlines', 'drive|driving me crazy|nuts',
     'lose|losing|lost my mind', 'choke* up', 'chokes up', 'choke* on the price|bill|cost|copay|amount',
     'heart attack when|at i saw|see|seeing|got', 'nearly|almost|practically|about had|have ~ heart attack', 'nearly|almost|practically|about had|have ~ stroke', 'nearly|almost had|have ~ stroke|seizure|breakdown',
-    'nearly|almost|practically|about died|die|dy', 'gave me a heart attack', 'give me a heart attack',
+    'nearly|almost|practically|about died|die|dy', 'gave me a heart attack', 'give me a heart attack', 'boss|job|work|insurance|paperwork|billing|bill|system|process|office|phone|website|pharmacy|landlord|traffic ~2 is|are|was|been a ~2 headache|headaches', 'is|are|was a pain in the',
     'confused about|by|with|on|regarding|why|if|what|how|as', '=confusing', 'blood sugar|glucos', 'suicide hotline|prevent*|line|lifelin*|awareness|screen*|risk|watch|squad|question*|assessment',
     'crisis line|hotline', 'crisis text line', 'overdose awareness|prevent*|train*|kit', 'narcan train*', 'safety plan',
     'pregnancy test', 'test strip|strips', 'emergency contact', 'emergency room bill|record*|visit', 'er bill|visit',
@@ -67,7 +67,7 @@ export const CONCEPTS: ConceptDef[] = [
     'hit the road', 'hit me up', 'break a leg', 'cold sweat in a movie', 'out of breath from laugh*',
     'short of breath on|with exert*', 'take my breath away', 'took my breath away', 'breath of fresh air',
     'hold my breath', 'holding my breath', 'save my breath', 'under my breath', 'catch up',
-  ], ['ahogando en|de ~2 deudas|trabajo|papeles|pendientes|cuentas', 'ahogado|ahogada en ~2 deudas|trabajo|papeles|cuentas', 
+  ], ['jefe|jefa|trabajo|seguro|aseguranza|tramite|papeleo|situacion|sistema|factura|cuenta|oficina|telefono|farmacia|trafico|casero ~2 es|son|fue un|una ~2 dolor de cabeza|muelas', 'me dio un infarto cuando|con|al ver', 'el|la ~2 me dio un infarto', 'ahogando en|de ~2 deudas|trabajo|papeles|pendientes|cuentas', 'ahogado|ahogada en ~2 deudas|trabajo|papeles|cuentas', 
     'presion arterial', 'presion de la sangre', 'presion alta|baja', 'de|para la presion', 'la presion me salio|esta|estaba|marca|sigue|en #', 'me salio la presion', 'tengo la presion', 'tomar|tomarme|checar|checarme la presion', 'analisis|examen|examenes|prueba|pruebas|muestra|toma|tipo|donacion de sangre',
     'sacar|sacaron|sacarme sangre', 'radiografia de torax|pecho', 'placa de pecho|torax', 'rayos x de pecho',
     'azucar en la sangre', 'hiedra venenosa', 'roble venenoso', 'control de envenenamientos|intoxicaciones|envenenamiento',
@@ -278,7 +278,7 @@ export const CONCEPTS: ConceptDef[] = [
   c('epipen', 'medication', ['epipen', 'epi pen', 'epinephrine', 'adrenaline', 'auvi q', 'epi'], ['epipen', 'epi pen', 'epinefrina', 'adrenalina']),
   c('epi_used', 'event', ['used ~3 epipen|epi|epinephrine|adrenaline', 'use ~3 epipen|epi|epinephrine', 'gave ~3 epipen|epi|epinephrine|shot', 'had to use', 'jabbed', 'injected ~3 epipen|epinephrine|epi', 'put the epi pen', 'epipen ~3 not ~ help*', 'epi ~ pen on', 'used my epi pen', 'used the epi pen', 'used his epi pen', 'used her epi pen'], ['use ~3 epipen|epinefrina|adrenalina', 'usar ~3 epipen|epinefrina', 'puse ~3 epipen|epinefrina|inyeccion', 'le puse ~3 epipen', 'inyecte ~3 epipen|epinefrina|adrenalina', 'tuve que usar', 'aplique ~3 epipen']),
   c('pregnant', 'context', ['pregnant', 'pregnancy', 'expecting', 'weeks along', 'months along', 'far along', 'gestation', 'trimester', 'due date', 'prenatal', 'my bump', 'the bump', 'wks pregnant'], ['embarazada', 'embarazo', 'encinta', 'semanas de embarazo', 'meses de embarazo', 'gestacion', 'trimestre', 'fecha de parto', 'prenatal', 'esperando bebe']),
-  c('postpartum', 'context', ['postpartum', 'post partum', 'after delivery', 'after giving birth', 'gave birth', 'had my baby', 'had the baby', 'had our baby', 'had my little one', 'delivered', 'c section', 'c-section', 'cesarean', 'since birth', 'after birth', 'breastfeeding', 'nursing'], ['postparto', 'post parto', 'despues del parto', 'di a luz', 'dio a luz', 'tuve a mi bebe', 'tuve al bebe', 'cesarea', 'parto', 'cuarentena', 'dando pecho', 'amamantando', 'lactancia']),
+  c('postpartum', 'context', ['postpartum', 'post partum', 'after delivery', 'after giving birth', 'gave birth', 'had my baby', 'had the baby', 'had baby', 'had a baby', 'had our baby', 'had my little one', 'delivered', 'c section', 'c-section', 'cesarean', 'since birth', 'after birth', 'breastfeeding', 'nursing'], ['postparto', 'post parto', 'despues del parto', 'di a luz', 'dio a luz', 'tuve a mi bebe', 'tuve al bebe', 'cesarea', 'parto', 'cuarentena', 'dando pecho', 'amamantando', 'lactancia']),
 
 
   // ------------------------------------------------------------------ urgent-level concepts

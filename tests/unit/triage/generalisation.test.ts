@@ -74,3 +74,14 @@ describe('round 4 lexicon and model gate', () => {
     expect(urgency('had a stroke 3 years ago and now my face is drooping again')).toBe('emergency');
   });
 });
+
+describe('"X is a headache" about a thing, not a symptom', () => {
+  it('a boss or the paperwork that is a headache is an idiom', () => {
+    expect(urgency('mi jefe es un dolor de cabeza necesito una nota pa el viernes')).not.toBe('emergency');
+    expect(urgency('my boss is a headache, need a work note for friday')).not.toBe('emergency');
+  });
+  it('a headache described as one stays a symptom', () => {
+    expect(urgency('es un dolor de cabeza muy fuerte, el peor de mi vida')).toBe('emergency');
+    expect(urgency('this is a headache that will not go away, worst of my life')).toBe('emergency');
+  });
+});
