@@ -68,6 +68,7 @@ const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'chole
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
 const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
 const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'buenas', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
+const WELLBEING = /^(i )?(feel|feeling|felt) (fine|ok|okay|good|well)$|^(me siento|estoy|ya estoy|me encuentro) bien$/;
 const REQUEST_VERBS = new Set(['quiero', 'quisiera', 'necesito', 'ocupo', 'want', 'wanna', 'need', 'hacerme', 'retested', 'tested', 'checked', 'schedule', 'agendar', 'agende', 'book']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
 const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
@@ -263,6 +264,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // cue names nothing itself ("it went away", "ya se me quito"): "bleeding stopped but it's
   // gaping" keeps the gaping cut
   const resolved = new Uint8Array(n);
+  // "sugar was 340 this morning, I feel fine": feeling well says nothing of a number measured
+  // now, so a measure is resolved only by a cue about something going away
+  const resolvedByChange = new Uint8Array(n);
   const symptomAt = new Set<number>();
   for (const m of mentions) if (m.type === 'symptom' || m.type === 'event') for (let k = m.from; k <= m.to; k++) symptomAt.add(k);
   const clinicalSentence = new Set([...symptomAt].map((k) => sentenceOf[k]));
@@ -284,6 +288,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
     const cl = clauseOf[cue.from]!;
+    const wellbeing = WELLBEING.test(cue.pattern);
     let ownNamesSomething = false;
     for (let k = 0; k < n; k++) if (clauseOf[k] === cl && (symptomAt.has(k) || functionAt.has(k)) && (k < cue.from || k > cue.to)) ownNamesSomething = true;
     const first = clinicalSentence.has(sentence) ? sentence : sentence - 1;
@@ -291,12 +296,14 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       const c = clauseOf[k]!;
       if (c === cl) {
         resolved[k] = 1;
+        if (!wellbeing) resolvedByChange[k] = 1;
         continue;
       }
       if (ownNamesSomething || c > cl) continue;
       const s = sentenceOf[k]!;
       if (s < first || s > sentence) continue;
       resolved[k] = 1;
+      if (!wellbeing) resolvedByChange[k] = 1;
     }
   }
 
@@ -389,7 +396,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   }
   const ms = measures.map((m) => {
     const i = m.from;
-    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolved[i] === 1 };
+    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolvedByChange[i] === 1 };
     return { ...m, ...flags, affirmed: !flags.negated && !flags.historical && !flags.hypothetical && !flags.resolved && !(expAt[i] === 'other' && somebodyFine) };
   });
   return { findings, measures: ms, sentenceOf, clauseOf, consumed, cues };

@@ -85,3 +85,23 @@ describe('"X is a headache" about a thing, not a symptom', () => {
     expect(urgency('this is a headache that will not go away, worst of my life')).toBe('emergency');
   });
 });
+
+describe('round 4: measures, treatment failure, harm to others', () => {
+  it('feeling fine does not undo a number measured now', () => {
+    expect(urgency('sugar was 340 this morning, i feel fine')).not.toBe('routine');
+    expect(urgency('el azucar en 340 esta mañana me siento bien')).not.toBe('routine');
+  });
+  it('a vital anchor a little further from its number', () => {
+    expect(urgency('el reloj dice que el corazon esta en 190 y me siento fatal')).toBe('emergency');
+  });
+  it('an illness not answering its treatment is urgent; one that is better is not', () => {
+    expect(urgency("pneumonia diagnosed yesterday and i'm not better on the antibiotics")).toBe('urgent');
+    expect(urgency('me diagnosticaron neumonia ayer y no mejoro con el antibiotico')).toBe('urgent');
+    expect(urgency('finished the antibiotics and i feel better, can i get a note')).toBe('routine');
+  });
+  it('intent to hurt a named person is an emergency; a joking "kill" is not', () => {
+    expect(urgency("i'm going to hurt my husband, i have a knife")).toBe('emergency');
+    expect(urgency('oigo voces que me dicen que le haga daño al bebe')).toBe('emergency');
+    expect(urgency('im going to kill my husband for eating my leftovers lol')).not.toBe('emergency');
+  });
+});
