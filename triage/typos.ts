@@ -175,15 +175,15 @@ export function undiminish(word: string): string | null {
 }
 
 export function correctWord(word: string, language: Language = 'en'): string {
-  if (word.length >= 6 && word.includes('it')) {
-    const base = undiminish(word);
-    if (base) return base;
-  }
-  if (word.length < 5 || ALL_TARGETS.has(word) || PROTECTED.has(word) || !/^[a-z]+$/.test(word)) return word;
+  if (word.length < 5 || ALL_TARGETS.has(word) || !/^[a-z]+$/.test(word)) return word;
+  // a diminutive may be a real word ("moraditos"): it is still read as the known word
+  const maybeDiminutive = word.length >= 6 && word.includes('it');
+  if (PROTECTED.has(word) && !maybeDiminutive) return word;
   const key = `${language}:${word}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  let best = phoneticTarget(word) ?? nearestTarget(word, language) ?? word;
+  const base = maybeDiminutive ? undiminish(word) : null;
+  let best = base ?? (PROTECTED.has(word) ? word : phoneticTarget(word) ?? nearestTarget(word, language) ?? word);
   // stretched letters left doubled by the tokenizer ("helpp", "sooo bad") are not typos of another word
   if (best !== word && /(.)\1/.test(word) && ALL_TARGETS.has(word.replace(/(.)\1/g, '$1'))) best = word.replace(/(.)\1/g, '$1');
   if (cache.size > 50_000) cache.clear();
