@@ -58,11 +58,18 @@ const CLAUSE_WORDS = new Set(['but', 'pero', 'however', 'although', 'though', 'a
 const LIST_CLOSERS = new Set(['or', 'nor', 'ni', 'o', 'neither']);
 const LONG_NEG = /^(denies|deny|denied|denying|without|sin|niega|niego|negative|free|absence|zero|no sign|no signs|descartado|descartaron)/;
 const BACKWARD_NEG = /^(ruled out|descartado|descartaron)/;
+// a function that stopped is impaired, not resolved: "baby kicks stopped", "dejo de respirar"
+const INNER_DENIAL = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'casi', 'hardly']);
+const POST_STOPPED = new Set(['stopped', 'stop', 'stops', 'quit', 'ceased', 'paro', 'pararon', 'se paro', 'dejo', 'dejaron']);
 const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast', 'rapid', 'rapidly', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'slowly', 'badly', 'poorly', 'less', 'mal', 'raro', 'rara', 'rapido', 'rapida', 'dificil', 'lento', 'lenta', 'agitado', 'agitada', 'menos', 'feo', 'wrong', 'off', 'trabajoso']);
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'revisarme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
+const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
+const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'buenas', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
+const WELLBEING = /^(i )?(feel|feeling|felt) (fine|ok|okay|good|well)$|^(me siento|estoy|ya estoy|me encuentro) bien$/;
+const REQUEST_VERBS = new Set(['quiero', 'quisiera', 'necesito', 'ocupo', 'want', 'wanna', 'need', 'hacerme', 'retested', 'tested', 'checked', 'schedule', 'agendar', 'agende', 'book']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);
 const ABLE = new Set(['puedo', 'puede', 'pueden', 'podia', 'podemos', 'aguanto', 'aguanta', 'respira', 'respiro', 'despierta', 'responde', 'reacciona', 'quiero', 'quiere', 'come', 'orina', 'siento', 'siente', 'camina', 'habla', 've', 'veo', 'oye', 'contesta', 'se', 'me', 'le']);
 const FINE_FOLLOWERS = new Set(['deberia', 'debo', 'debemos', 'quiero', 'queremos', 'y', 'pero', 'ya', 'ahora', 'gracias', 'solo', 'asi', 'hoy', 'de', 'con', 'nada', 'todo', 'and', 'but', 'now', 'thanks', 'gracia', 'ahorita', 'otra', 'que', 'por']);
@@ -120,12 +127,26 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
         if (!between) best = u;
       }
     }
+    // a denial inside the function's own words: "el bebe no patea", "baby is not moving"
+    if (!best && f.to > f.from) {
+      for (let k = f.from + 1; k < f.to; k++) if (INNER_DENIAL.has(ts[k]!.w)) {
+        impairedOf.set(f, true);
+        break;
+      }
+      if (impairedOf.get(f)) continue;
+    }
     if (best) {
       impairedOf.set(f, true);
       for (let k = best.from; k <= best.to; k++) consumedTokens.add(k);
       continue;
     }
     const after = [ts[f.to + 1]?.w, ts[f.to + 2]?.w, ts[f.to + 3]?.w];
+    const stoppedAt = after.slice(0, 2).findIndex((w) => w !== undefined && POST_STOPPED.has(w));
+    if (stoppedAt >= 0 && !ts[f.to + 1]!.isPunct) {
+      impairedOf.set(f, true);
+      consumedTokens.add(f.to + 1 + stoppedAt);
+      continue;
+    }
     if (after.slice(0, 3).some((w) => w !== undefined && POST_IMPAIRED.has(w)) && !after.slice(0, 2).some((w) => w === 'fine' || w === 'bien')) impairedOf.set(f, true);
     else if (after.slice(0, 2).some((w) => w !== undefined && POST_NORMAL.has(w))) normalOf.set(f, true);
   }
@@ -181,7 +202,15 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
 
   // ---- history
   const historical = new Uint8Array(n);
-  const currentClauses = new Set(live('current').map((m) => clauseOf[m.from]));
+  // a "now" that belongs to a request ("quiero hacerme las pruebas otra vez", "want to be
+  // tested again") or to the recovery it opens ("ahora llevo 5 anos limpio") says nothing
+  // about the symptom being current
+  const histStarts = live('hist').map((m) => m.from);
+  const currentClauses = new Set(
+    live('current')
+      .filter((m) => !ts.slice(Math.max(0, m.from - 4), m.from).some((t) => REQUEST_VERBS.has(t.w)) && !histStarts.some((h) => h > m.to && h - m.to <= 2))
+      .map((m) => clauseOf[m.from]),
+  );
   for (const cue of live('hist')) {
     const cl = clauseOf[cue.from]!;
     const targets = new Set([cl]);
@@ -207,6 +236,11 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     const word = cue.pattern;
     // Spanish "si" is "if", but "sí" (with its accent, or alone before a comma) is "yes"
     if (word === 'si' && (rawWord(cue.from) === 'sí' || ts[cue.to + 1]?.isPunct || cue.to + 1 >= n)) continue;
+    // "hola si mire", "alo si buenas", "bueno si doctora": a yes after a greeting or before
+    // a vocative or courtesy (voicemail transcripts drop the accent and the comma)
+    // "como si me pusieran una bolsa": a comparison, not a hypothesis
+    if (word === 'si' && ts[cue.from - 1]?.w === 'como') continue;
+    if (word === 'si' && (SI_YES_BEFORE.has(ts[cue.from - 1]?.w ?? '') || SI_YES_AFTER.has(ts[cue.to + 1]?.w ?? ''))) continue;
     const sentence = sentenceOf[cue.from];
     const closing = /^(just asking|just curious|solo pregunto|por curiosidad|hypothetically|asking for a friend)$/.test(word) && (cue.to + 1 >= n || ts[cue.to + 1]!.isPunct);
     if (closing) {
@@ -230,6 +264,9 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   // cue names nothing itself ("it went away", "ya se me quito"): "bleeding stopped but it's
   // gaping" keeps the gaping cut
   const resolved = new Uint8Array(n);
+  // "sugar was 340 this morning, I feel fine": feeling well says nothing of a number measured
+  // now, so a measure is resolved only by a cue about something going away
+  const resolvedByChange = new Uint8Array(n);
   const symptomAt = new Set<number>();
   for (const m of mentions) if (m.type === 'symptom' || m.type === 'event') for (let k = m.from; k <= m.to; k++) symptomAt.add(k);
   const clinicalSentence = new Set([...symptomAt].map((k) => sentenceOf[k]));
@@ -251,6 +288,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
     const cl = clauseOf[cue.from]!;
+    const wellbeing = WELLBEING.test(cue.pattern);
     let ownNamesSomething = false;
     for (let k = 0; k < n; k++) if (clauseOf[k] === cl && (symptomAt.has(k) || functionAt.has(k)) && (k < cue.from || k > cue.to)) ownNamesSomething = true;
     const first = clinicalSentence.has(sentence) ? sentence : sentence - 1;
@@ -258,12 +296,14 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
       const c = clauseOf[k]!;
       if (c === cl) {
         resolved[k] = 1;
+        if (!wellbeing) resolvedByChange[k] = 1;
         continue;
       }
       if (ownNamesSomething || c > cl) continue;
       const s = sentenceOf[k]!;
       if (s < first || s > sentence) continue;
       resolved[k] = 1;
+      if (!wellbeing) resolvedByChange[k] = 1;
     }
   }
 
@@ -356,7 +396,7 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   }
   const ms = measures.map((m) => {
     const i = m.from;
-    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolved[i] === 1 };
+    const flags = { negated: negated[i] === 1, historical: historical[i] === 1, hypothetical: hypothetical[i] === 1 || conditional[i] === 1 || ifClause[i] === 1, resolved: resolvedByChange[i] === 1 };
     return { ...m, ...flags, affirmed: !flags.negated && !flags.historical && !flags.hypothetical && !flags.resolved && !(expAt[i] === 'other' && somebodyFine) };
   });
   return { findings, measures: ms, sentenceOf, clauseOf, consumed, cues };

@@ -809,7 +809,7 @@ export const FRAMES: Frame[] = [
     source: 'Manchester Triage System urgent discriminators (moderate pain, new neurological signs, near-syncope, palpitations)',
     test: ({ v }) =>
       anyOf(
-        first(v.get('near_syncope', 'numb', 'weak', 'drowsy', 'vision_change', 'incontinence', 'balance', 'stiff_neck', 'photophobia')),
+        first(v.get('near_syncope', 'numb', 'weak', 'drowsy', 'vision_change', 'incontinence', 'balance', 'stiff_neck', 'photophobia', 'not_improving')),
         // "racing", "pounding" are palpitations only about the heart
         first(v.get('palpitations').filter((p) => /palpita|taquicard|beating|late|acelerad|se sale|se me sale/.test(p.pattern))),
         near(v.get('heart', 'chest', 'v_hr'), v.get('palpitations'), 6),

@@ -65,12 +65,14 @@ function noPunctBetween(ts: TokenView[], a: number, b: number): boolean {
   return true;
 }
 
-/** Closest vital anchor before the number (within 6 words, same sentence), or right after it. */
+/** Closest vital anchor before the number (within 6 words, 8 with no number between, same sentence), or right after it. */
 function anchorFor(ts: TokenView[], mentions: Mention[], i: number): string | undefined {
   let best: Mention | undefined;
   for (const m of mentions) {
     if (m.type !== 'vital') continue;
-    if (m.to < i && i - m.to <= 6 && noPunctBetween(ts, m.to, i)) {
+    // up to 6 words, or 8 when no other number stands between ("el azucar de mi papa ha
+    // estado arriba de 300")
+    if (m.to < i && (i - m.to <= 6 || (i - m.to <= 8 && !ts.slice(m.to + 1, i).some((t) => t.isNum))) && noPunctBetween(ts, m.to, i)) {
       if (!best || m.to > best.to) best = m;
     }
   }

@@ -116,6 +116,9 @@ const ES: Record<string, string> = {
   enbarazada: 'embarazada', desmallo: 'desmayo', desmalle: 'desmaye', convulcion: 'convulsion',
   convulciones: 'convulsiones', ok: 'ok', mñn: 'manana', aca: 'aqui', ps: 'pues', nd: 'nada', tmp: 'tampoco',
   hrs: 'horas', min: 'minutos', mins: 'minutos', sem: 'semanas',
+  // spelled by ear (silent h, dropped first syllable): "ase", "aora", "asta", "ta mal", "pal lado"
+  ase: 'hace', aser: 'hacer', aora: 'ahora', aorita: 'ahorita', orita: 'ahorita', asta: 'hasta', ta: 'esta', tamos: 'estamos',
+  tas: 'estas', pal: 'para el', ijo: 'hijo', ija: 'hija', ijos: 'hijos', ace: 'hace', ai: 'ahi',
 };
 
 // word-shaped, number-shaped or a punctuation mark; "120/80", "38.5", "38,5", "3:30" stay one token

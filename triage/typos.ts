@@ -126,15 +126,64 @@ export function nearestTarget(word: string, language: Language): string | null {
   return best;
 }
 
+/**
+ * Spanish spelled by ear: a key under which the spellings patients mix up coincide (silent h,
+ * b/v, s/z/soft c, k/qu/hard c, ll/y, rr/r, doubled letters, "-ao" for "-ado"), so
+ * "inchado", "bomitando", "cabesa", "desmallo", "agitao" find "hinchado", "vomitando",
+ * "cabeza", "desmayo", "agitado". Only a key shared by exactly one known Spanish word counts.
+ */
+export function phoneticKeyEs(word: string): string {
+  return word
+    .replace(/ch/g, '\u0001')
+    .replace(/h/g, '')
+    .replace(/v/g, 'b')
+    .replace(/z/g, 's')
+    .replace(/c([ei])/g, 's$1')
+    .replace(/qu([ei])/g, 'k$1')
+    .replace(/c/g, 'k')
+    .replace(/ll/g, 'y')
+    .replace(/(.)\1/g, '$1')
+    .replace(/ado(s?)$/, 'ao$1')
+    .replace(/\u0001/g, 'ch');
+}
+
+let PHONETIC: Map<string, string | null> | null = null;
+/** The known Spanish word a by-ear spelling stands for, or null. */
+export function phoneticTarget(word: string): string | null {
+  if (!PHONETIC) {
+    PHONETIC = new Map();
+    for (const t of TARGETS.es) {
+      const k = phoneticKeyEs(t);
+      const prev = PHONETIC.get(k);
+      PHONETIC.set(k, prev === undefined || prev === t ? t : null);
+    }
+  }
+  const hit = PHONETIC.get(phoneticKeyEs(word));
+  return hit && hit !== word ? hit : null;
+}
+
 const cache = new Map<string, string>();
 
 /** The corrected word, or the word itself when it is a real word or nothing known is near. */
+/** "moraditos" -> "morados", "rapidito" -> "rapido", "poquito" -> "poco": a Spanish diminutive of a known word. */
+export function undiminish(word: string): string | null {
+  const m = /^([a-z]{3,}?)(qu|gu|c|g)?it([oa]s?)$/.exec(word);
+  if (!m) return null;
+  const hard = m[2] === 'qu' ? 'c' : m[2] === 'gu' ? 'g' : m[2] ?? '';
+  const base = m[1] + hard + m[3];
+  return TARGETS.es.has(base) ? base : null;
+}
+
 export function correctWord(word: string, language: Language = 'en'): string {
-  if (word.length < 5 || ALL_TARGETS.has(word) || PROTECTED.has(word) || !/^[a-z]+$/.test(word)) return word;
+  if (word.length < 5 || ALL_TARGETS.has(word) || !/^[a-z]+$/.test(word)) return word;
+  // a diminutive may be a real word ("moraditos"): it is still read as the known word
+  const maybeDiminutive = word.length >= 6 && word.includes('it');
+  if (PROTECTED.has(word) && !maybeDiminutive) return word;
   const key = `${language}:${word}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  let best = nearestTarget(word, language) ?? word;
+  const base = maybeDiminutive ? undiminish(word) : null;
+  let best = base ?? (PROTECTED.has(word) ? word : phoneticTarget(word) ?? nearestTarget(word, language) ?? word);
   // stretched letters left doubled by the tokenizer ("helpp", "sooo bad") are not typos of another word
   if (best !== word && /(.)\1/.test(word) && ALL_TARGETS.has(word.replace(/(.)\1/g, '$1'))) best = word.replace(/(.)\1/g, '$1');
   if (cache.size > 50_000) cache.clear();

@@ -34,6 +34,8 @@ const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
 const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
 const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
+const INNER_DENIAL_HINT = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'hardly']);
+const HABITUAL = new Set(['when', 'whenever', 'cuando', 'usually', 'sometimes', 'always', 'often', 'normally', 'siempre', 'aveces', 'veces', 'normalmente', 'seguido']);
 const VITAL_KINDS = new Set(['spo2', 'hr', 'sbp', 'dbp', 'glucose', 'temp_c', 'inr', 'rr', 'sodium', 'potassium', 'pill_count', 'dose_mg']);
 const SELF_HARM = new Set(['wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt', 'harm_plan']);
 
@@ -91,7 +93,7 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
   if (mentions.some((m) => m.id === 'rectum')) mentions = mentions.filter((m) => !(m.id === 'rectum' && rawText.slice(tokens[m.from]!.start, tokens[m.to]!.end).includes('ñ')));
   const measures = readMeasures(tv, mentions);
   // most messages (appointments, bills, refills) name nothing clinical: nothing to weigh
-  const hasUnable = mentions.some((m) => m.id === 'unable') || tv.some((t) => POST_IMPAIRED_HINT.has(t.w));
+  const hasUnable = mentions.some((m) => m.id === 'unable') || tv.some((t) => POST_IMPAIRED_HINT.has(t.w)) || mentions.some((m) => m.type === 'function' && m.to > m.from && tv.slice(m.from + 1, m.to).some((t) => INNER_DENIAL_HINT.has(t.w)));
   const anyClinical = mentions.some((m) => TRIGGER_TYPES.has(m.type) || TRIGGER_IDS.has(m.id) || (m.type === 'function' && hasUnable)) || measures.some((m) => VITAL_KINDS.has(m.kind));
   if (!anyClinical) {
     return { urgency: 'routine', frames: [], suppressed: [], findings: [], measures: [], score: null, needsHuman: [], tokens: corrected, decidedBy: 'none', features: [] };
@@ -117,11 +119,15 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
   const features = urgencyFeatures(tv, ctxResult, frames);
   const score = model ? scoreUrgency(model, features) : null;
 
-  // the model weighs combinations: a single concept is the frames' business, so the model
-  // raises an emergency only on two or more affirmed clinical findings (or a vital sign and one)
+  // the model weighs combinations: a single concept is mostly the frames' business, so the
+  // model raises an emergency on two or more affirmed clinical findings (or a vital sign and
+  // one), or on one when it is very sure and nothing in the message holds context back
   const evidence = new Set(ctxResult.findings.filter((f) => f.affirmed && (EVIDENCE_TYPES.has(f.type) || (f.type === 'function' && f.impaired))).map((f) => f.id));
   const vitals = ctxResult.measures.some((m) => m.affirmed && VITAL_KINDS.has(m.kind));
-  const modelMayRaise = evidence.size + (vitals ? 1 : 0) >= 2;
+  const evidenceCount = evidence.size + (vitals ? 1 : 0);
+  // ... nor says it comes with a habit or a trigger ("when I drink coffee", "cuando me siento mucho")
+  const clean = !ctxResult.findings.some((f) => f.negated || f.historical || f.hypothetical || f.resolved || f.idiom) && !words.some((w) => HABITUAL.has(w));
+  const modelMayRaise = evidenceCount >= 2 || (evidenceCount === 1 && clean && score !== null && score.emergency >= URGENCY_THRESHOLDS.emergencyOneFinding);
   let urgency: Urgency = 'routine';
   let decidedBy: UrgencyAssessment['decidedBy'] = 'none';
   if (frames.some((f) => f.urgency === 'emergency')) {

@@ -1,7 +1,7 @@
 /**
  * Writes triage/lexicon/near-words.json: the real English and Spanish words (with their
  * inflections, from an-array-of-english-words and an-array-of-spanish-words) that lie within
- * the typo corrector's reach of a concept or intent word. The corrector leaves these alone;
+ * the typo corrector's reach of a concept or intent word (by edits or by Spanish sound). The corrector leaves these alone;
  * keeping only them keeps the engine small and its start fast. Deterministic (sorted).
  * Run by `npm run train:triage`; alone: npx tsx src/triage-tools/build-lexicon.ts
  */
@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { foldAccents } from '../../triage/text.js';
-import { correctionTargets, nearestTarget } from '../../triage/typos.js';
+import { correctionTargets, nearestTarget, phoneticTarget } from '../../triage/typos.js';
 import { REPO_ROOT } from './corpus.js';
 
 const require = createRequire(import.meta.url);
@@ -27,7 +27,7 @@ export function buildNearWords(): string[] {
     for (const raw of dictionary(pkg)) {
       const w = foldAccents(raw.toLowerCase());
       if (w.length < 5 || !/^[a-z]+$/.test(w) || targets.has(w) || out.has(w)) continue;
-      if (nearestTarget(w, lang) !== null || nearestTarget(w, lang === 'en' ? 'es' : 'en') !== null) out.add(w);
+      if (nearestTarget(w, lang) !== null || nearestTarget(w, lang === 'en' ? 'es' : 'en') !== null || phoneticTarget(w) !== null) out.add(w);
     }
   }
   return [...out].sort();
