@@ -126,32 +126,24 @@ export class RedisEventBus extends BaseBus {
 /** Which conversation a finished job changed, from the ids in its payload. */
 export async function conversationOfJob(db: Database, queue: string, data: JobData): Promise<ConversationChange | null> {
   const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : null);
-  let conversationId: string | null = null;
+  // one statement a job: a message carries its practice as well as its conversation
+  const ofMessage = { conversationId: messages.conversationId, practiceId: messages.practiceId };
+  let found: { conversationId: string; practiceId: string } | undefined;
   if (queue === 'triage' || queue === 'send') {
     const id = str('messageId');
-    if (id) conversationId = (await db.select({ c: messages.conversationId }).from(messages).where(eq(messages.id, id)))[0]?.c ?? null;
+    if (id) [found] = await db.select(ofMessage).from(messages).where(eq(messages.id, id));
   } else if (queue === 'voicemail') {
     const id = str('recordingId');
-    if (id) {
-      const [r] = await db.select({ c: messages.conversationId }).from(recordings).innerJoin(messages, eq(messages.id, recordings.messageId)).where(eq(recordings.id, id));
-      conversationId = r?.c ?? null;
-    }
+    if (id) [found] = await db.select(ofMessage).from(recordings).innerJoin(messages, eq(messages.id, recordings.messageId)).where(eq(recordings.id, id));
   } else if (queue === 'sla' || queue === 'timers') {
-    conversationId = str('conversationId');
+    const id = str('conversationId');
+    if (id) [found] = await db.select({ conversationId: conversations.id, practiceId: conversations.practiceId }).from(conversations).where(eq(conversations.id, id));
   } else if (queue === 'reminder') {
     const id = str('reminderId');
-    if (id) {
-      const [r] = await db.select({ c: messages.conversationId }).from(reminders).innerJoin(messages, eq(messages.id, reminders.messageId)).where(eq(reminders.id, id));
-      conversationId = r?.c ?? null;
-    }
+    if (id) [found] = await db.select(ofMessage).from(reminders).innerJoin(messages, eq(messages.id, reminders.messageId)).where(eq(reminders.id, id));
   } else if (queue === 'waitlist') {
     const id = str('offerId');
-    if (id) {
-      const [r] = await db.select({ c: messages.conversationId }).from(waitlistOffers).innerJoin(messages, eq(messages.id, waitlistOffers.messageId)).where(eq(waitlistOffers.id, id));
-      conversationId = r?.c ?? null;
-    }
+    if (id) [found] = await db.select(ofMessage).from(waitlistOffers).innerJoin(messages, eq(messages.id, waitlistOffers.messageId)).where(eq(waitlistOffers.id, id));
   }
-  if (!conversationId) return null;
-  const [c] = await db.select({ practiceId: conversations.practiceId }).from(conversations).where(eq(conversations.id, conversationId));
-  return c ? { conversationId, practiceId: c.practiceId } : null;
+  return found ? { conversationId: found.conversationId, practiceId: found.practiceId } : null;
 }
