@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, exists, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { containsPattern } from '../platform/db/search';
 import type { Database } from '../platform/db/client';
 import { contactPoints, conversations, messageAttachments, messages, patients, queues, users } from '../platform/db/schema';
 import { canSeeQueue, type Principal } from '../access/principal';
@@ -140,7 +141,7 @@ export async function listConversations(
   if (q.channel) where.push(eq(conversations.channel, q.channel));
   if (q.needsHuman) where.push(eq(conversations.needsHuman, q.needsHuman === 'true'));
   if (q.q) {
-    const pattern = `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const pattern = containsPattern(q.q);
     where.push(
       exists(
         db

@@ -7,7 +7,7 @@ import { AppError } from '../platform/errors';
 import { audit } from '../access/audit';
 import { channels, intents, urgencies } from '../../triage/types';
 import { visibleConversations } from './conversations';
-import { rowsOf } from '../platform/jobs/outbox';
+import { containsPattern, messageWords } from '../platform/db/search';
 
 /*
  * The assistants' inbox: what needs a person first. Emergencies, then urgent, then the
@@ -190,12 +190,6 @@ export async function listInbox(db: Database, who: Principal, query: z.input<typ
   });
 }
 
-/** `%` and `_` typed in a search are the characters themselves, not wildcards. */
-const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-
-/** A message's subject and text as the trigram index of migration 0016 holds them (the same expression). */
-const wordsOfMessage = (m: string) => sql.raw(`(coalesce(${m}.subject, '') || ' ' || coalesce(${m}.body, ''))`);
-
 /** More conversations than this holding the words: the words are common, look per conversation instead. */
 const RARE_WORDS_LIMIT = 2000;
 
@@ -206,14 +200,13 @@ const RARE_WORDS_LIMIT = 2000;
  */
 async function conversationsWithRareWords(db: Database, text: string, practiceId: string | undefined): Promise<string[] | null> {
   if (text.length < 3) return null;
-  const rows = await db.execute<{ conversation_id: string }>(sql`
-    select m.conversation_id from ${messages} m
-    where ${wordsOfMessage('m')} ilike ${containsPattern(text)} and m.kind = 'message'
-      ${practiceId ? sql`and m.practice_id = ${practiceId}` : sql``}
-    limit ${RARE_WORDS_LIMIT + 1}`);
-  const list = rowsOf<{ conversation_id: string }>(rows);
+  const list = await db
+    .select({ id: messages.conversationId })
+    .from(messages)
+    .where(and(sql`${messageWords(messages.subject, messages.body)} ilike ${containsPattern(text)}`, eq(messages.kind, 'message'), practiceId ? eq(messages.practiceId, practiceId) : undefined))
+    .limit(RARE_WORDS_LIMIT + 1);
   if (list.length > RARE_WORDS_LIMIT) return null;
-  return [...new Set(list.map((r) => r.conversation_id))];
+  return [...new Set(list.map((r) => r.id))];
 }
 
 /**
@@ -228,7 +221,7 @@ function searchCondition(db: Database, text: string, rare: string[] | null): SQL
       db
         .select({ one: sql`1` })
         .from(messages)
-        .where(and(eq(messages.conversationId, conversations.id), eq(messages.kind, 'message'), sql`(coalesce(${messages.subject}, '') || ' ' || coalesce(${messages.body}, '')) ilike ${like}`)),
+        .where(and(eq(messages.conversationId, conversations.id), eq(messages.kind, 'message'), sql`${messageWords(messages.subject, messages.body)} ilike ${like}`)),
     ),
     sql`(coalesce(${patients.firstName}, '') || ' ' || coalesce(${patients.lastName}, '')) ilike ${like}`,
     exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), ilike(contactPoints.value, like)))),

@@ -19,6 +19,7 @@ import { audit, auditListPage } from '../access/audit';
 import { isValidTimeZone } from '../platform/time';
 import { recordConsent } from '../outreach/consent';
 import { foldName, parsePatientQuery } from './patient-query';
+import { escapeLike } from '../platform/db/search';
 
 // ---- schemas ----------------------------------------------------------------------------
 
@@ -159,7 +160,6 @@ export async function loadPatient(db: Db, who: Principal, id: string, opts: { lo
 // ---- search -----------------------------------------------------------------------------
 
 const folded = (col: SQL | PgColumn) => sql`translate(lower(${col}), 'áàâäãåéèêëíìîïóòôöõúùûüñç', 'aaaaaaeeeeiiiiooooouuuunc')`;
-const like = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
 const encode = (row: { last: string; first: string; id: string }) => Buffer.from(JSON.stringify([row.last, row.first, row.id])).toString('base64url');
 function decode(cursor: string): { last: string; first: string; id: string } {
@@ -189,13 +189,13 @@ export async function searchPatients(db: Database, who: Principal, input: z.inpu
     matchedBy = query.kind === 'person' ? [query.names.length ? 'name' : null, query.dateOfBirth ? 'date_of_birth' : null].filter(Boolean).join('+') || 'name' : query.kind;
     const contact = (kind: 'phone' | 'email', cond: SQL) =>
       exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, patients.id), eq(contactPoints.kind, kind), cond)));
-    if (query.kind === 'email') where.push(contact('email', sql`${contactPoints.value} like ${`${like(query.email)}%`}`));
+    if (query.kind === 'email') where.push(contact('email', sql`${contactPoints.value} like ${`${escapeLike(query.email)}%`}`));
     else if (query.kind === 'phone') {
-      where.push(contact('phone', query.e164 ? eq(contactPoints.value, query.e164) : sql`${contactPoints.value} like ${`%${like(query.digits)}`}`));
+      where.push(contact('phone', query.e164 ? eq(contactPoints.value, query.e164) : sql`${contactPoints.value} like ${`%${escapeLike(query.digits)}`}`));
     } else {
       if (query.dateOfBirth) where.push(eq(patients.dateOfBirth, query.dateOfBirth));
       for (const name of query.names) {
-        const pattern = `${like(foldName(name))}%`;
+        const pattern = `${escapeLike(foldName(name))}%`;
         where.push(or(sql`${folded(patients.firstName)} like ${pattern}`, sql`${folded(patients.lastName)} like ${pattern}`));
       }
       if (query.names.length === 0 && !query.dateOfBirth) where.push(sql`false`);

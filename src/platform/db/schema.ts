@@ -17,6 +17,7 @@ import {
 import type { Channel, Intent, TriageResult, Urgency } from '../../../triage/types';
 import type { MessageMeta, OutboundPurpose } from './message-meta';
 import type { PracticeSettings } from './practice-settings';
+import { messageWords } from './search';
 
 // Status-like columns are text with a TypeScript union rather than Postgres enums:
 // adding a value to an enum type cannot be used in the transaction that adds it,
@@ -377,8 +378,8 @@ export const messages = pgTable(
     uniqueIndex('messages_practice_channel_provider_id').on(t.practiceId, t.channel, t.providerId),
     index().on(t.conversationId, t.createdAt),
     index().on(t.practiceId, t.createdAt),
-    // the inbox search by rare words (pg_trgm): the expression wordsOfMessage() repeats
-    index('messages_search_trgm').using('gin', sql`(coalesce(${t.subject}, '') || ' ' || coalesce(${t.body}, '')) gin_trgm_ops`),
+    // the inbox search by rare words (pg_trgm)
+    index('messages_search_trgm').using('gin', sql`${messageWords(t.subject, t.body)} gin_trgm_ops`),
   ],
 );
 

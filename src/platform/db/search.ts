@@ -1,0 +1,13 @@
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+
+/** `%`, `_` and `\` typed in a search are the characters themselves, not LIKE wildcards. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/** A LIKE pattern for text anywhere in a value. */
+export const containsPattern = (text: string) => `%${escapeLike(text)}%`;
+
+/**
+ * A message's subject and text as one string: the expression of the trigram index on messages
+ * (migration 0016) and of every search that means to use it, which must be written the same.
+ */
+export const messageWords = (subject: AnyColumn | SQL, body: AnyColumn | SQL): SQL => sql`(coalesce(${subject}, '') || ' ' || coalesce(${body}, ''))`;
