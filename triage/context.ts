@@ -60,14 +60,14 @@ const LONG_NEG = /^(denies|deny|denied|denying|without|sin|niega|niego|negative|
 const BACKWARD_NEG = /^(ruled out|descartado|descartaron)/;
 // a function that stopped is impaired, not resolved: "baby kicks stopped", "dejo de respirar"
 const INNER_DENIAL = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'casi', 'hardly']);
-const POST_STOPPED = new Set(['stopped', 'stop', 'stops', 'quit', 'ceased', 'paro', 'pararon', 'se paro', 'dejo', 'dejaron']);
+const POST_STOPPED = new Set(['stopped', 'stop', 'stops', 'quit', 'ceased', 'paro', 'pararon', 'dejo', 'dejaron']);
 const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast', 'rapid', 'rapidly', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'slowly', 'badly', 'poorly', 'less', 'mal', 'raro', 'rara', 'rapido', 'rapida', 'dificil', 'lento', 'lenta', 'agitado', 'agitada', 'menos', 'feo', 'wrong', 'off', 'trabajoso']);
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'revisarme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
 const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
-const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'buenas', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
+const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
 const WELLBEING = /^(i )?(feel|feeling|felt) (fine|ok|okay|good|well)$|^(me siento|estoy|ya estoy|me encuentro) bien$/;
 const REQUEST_VERBS = new Set(['quiero', 'quisiera', 'necesito', 'ocupo', 'want', 'wanna', 'need', 'hacerme', 'retested', 'tested', 'checked', 'schedule', 'agendar', 'agende', 'book']);
 const PAST_MARKERS = new Set(['yesterday', 'ayer', 'anoche', 'earlier', 'antier']);

@@ -225,6 +225,8 @@ export async function run(argv: string[]) {
     errors: load.errors,
     webhook_p50_ms: round(percentile(load.latencies, 50), 1),
     webhook_p99_ms: round(percentile(load.latencies, 99), 1),
+    // webhooks due but waiting for a free connection at once: the server fell behind taking them
+    max_send_backlog: load.maxBacklog,
     e2e_p50_ms: round(percentile(sorted, 50), 0),
     e2e_p90_ms: round(percentile(sorted, 90), 0),
     e2e_p99_ms: round(percentile(sorted, 99), 0),

@@ -145,5 +145,5 @@ export async function conversationOfJob(db: Database, queue: string, data: JobDa
     const id = str('offerId');
     if (id) [found] = await db.select(ofMessage).from(waitlistOffers).innerJoin(messages, eq(messages.id, waitlistOffers.messageId)).where(eq(waitlistOffers.id, id));
   }
-  return found ? { conversationId: found.conversationId, practiceId: found.practiceId } : null;
+  return found ?? null;
 }
