@@ -5,6 +5,7 @@ import { claimOutreachSlot, mayContact } from './outreach-policy';
 import { recordConsent } from './consent';
 import { reflectOnReminder } from './reminder-delivery';
 import { DeferJob } from '../platform/jobs/outbox';
+import { whileDatabaseAway } from '../platform/db/unavailable';
 import { defineJob, type JobDeps } from '../platform/jobs/registry';
 import { DeliveryError, type Deliverer, type DeliveryContext } from './deliver/types';
 import type { Channel } from '../../triage/types';
@@ -132,14 +133,19 @@ function sendMessageJob(deliverers: Deliverers, pacer: SendPacer) {
       try {
         const result = await deliverer.deliver(ctx);
         delivered = true;
-        await setStatus(deps, messageId, {
-          status: result.status,
-          providerId: result.providerId,
-          fromAddress: result.from ?? null,
-          sentAt: deps.clock.now(),
-          errorCode: null,
-          errorMessage: null,
-        });
+        // the provider has it: recording that must not fail the job while Postgres restarts,
+        // or the message sits 'sending' until its lease runs out and then goes a second time
+        const sentAt = deps.clock.now();
+        await whileDatabaseAway(() =>
+          setStatus(deps, messageId, {
+            status: result.status,
+            providerId: result.providerId,
+            fromAddress: result.from ?? null,
+            sentAt,
+            errorCode: null,
+            errorMessage: null,
+          }),
+        );
       } catch (err) {
         const retryable = !(err instanceof DeliveryError) || (err.kind === 'retryable' && !job.finalAttempt);
         // the send failed: hand the claim back so the retry can take it (never after the

@@ -27,3 +27,20 @@ const unavailableCodes = new Set([
   'ENETUNREACH',
   'EAI_AGAIN',
 ]);
+
+/**
+ * Runs `write` again while the database is away, for up to `forMs`: for a write that records
+ * what already happened outside (a provider took a message), where failing the job would
+ * mean doing the outside part again. Any other error, or the time running out, is thrown.
+ */
+export async function whileDatabaseAway<T>(write: () => Promise<T>, opts: { forMs?: number; firstDelayMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.forMs ?? 60_000);
+  for (let delay = opts.firstDelayMs ?? 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
