@@ -177,15 +177,20 @@ BEGIN
      LIMIT 1;
   END IF;
   IF v_conv IS NULL THEN
-    INSERT INTO conversations (practice_id, patient_id, channel, subject, status, portal_thread_id, last_message_at, last_inbound_at, created_at, updated_at)
-    VALUES (p_practice_id, v_patient, p_channel, p_subject, 'open', p_portal_thread, p_received_at, p_received_at, p_received_at, p_received_at)
+    INSERT INTO conversations (practice_id, patient_id, channel, subject, status, portal_thread_id, last_message_at, last_inbound_at, waiting_since, created_at, updated_at)
+    VALUES (p_practice_id, v_patient, p_channel, p_subject, 'open', p_portal_thread, p_received_at, p_received_at, p_received_at, p_received_at, p_received_at)
     RETURNING id INTO v_conv;
   ELSE
     -- a new patient message reopens a pending, snoozed or resolved conversation
     UPDATE conversations c
        SET status = 'open', snoozed_until = NULL, resolved_at = NULL,
            last_message_at = greatest(c.last_message_at, p_received_at),
-           last_inbound_at = p_received_at, updated_at = p_received_at
+           last_inbound_at = p_received_at, updated_at = p_received_at,
+           -- the patient's oldest unanswered message (the inbox sorts by it): this one, unless
+           -- an earlier one still waits or a person's reply came after it
+           waiting_since = CASE WHEN p_received_at > coalesce(c.last_staff_reply_at, '-infinity'::timestamptz)
+                                THEN least(coalesce(c.waiting_since, p_received_at), p_received_at)
+                                ELSE c.waiting_since END
      WHERE c.id = v_conv;
   END IF;
 

@@ -8,6 +8,7 @@ import { audit } from '../access/audit';
 import { channels, intents, urgencies } from '../../triage/types';
 import { visibleConversations } from './conversations';
 import { containsPattern, messageWords } from '../platform/db/search';
+import { inboxRank, inboxSlaKey, inboxWaitingKey } from '../platform/db/inbox-order';
 
 /*
  * The assistants' inbox: what needs a person first. Emergencies, then urgent, then the
@@ -81,11 +82,11 @@ function decode(s: string): Key {
   }
 }
 
-const rank = sql<number>`(case ${conversations.urgency} when 'emergency' then 0 when 'urgent' then 1 else 2 end)`;
-const slaKey = sql`coalesce(${conversations.slaDueAt}, 'infinity'::timestamptz)`;
-/** the last reply a person sent: what the patient wrote after it is still unanswered */
-const lastStaffReply = sql`(select max(r.created_at) from messages r where r.conversation_id = ${conversations.id} and r.direction = 'outbound' and r.kind = 'message' and r.author_type = 'user')`;
-const waitingSince = sql<Date>`coalesce((select min(w.created_at) from messages w where w.conversation_id = ${conversations.id} and w.direction = 'inbound' and w.kind = 'message' and w.created_at > coalesce(${lastStaffReply}, '-infinity'::timestamptz)), ${conversations.createdAt})`;
+const rank = inboxRank(conversations.urgency);
+const slaKey = inboxSlaKey(conversations.slaDueAt);
+/** the last reply a person sent: what the patient wrote after it is still unanswered (kept on the conversation) */
+const lastStaffReply = conversations.lastStaffReplyAt;
+const waitingSince = inboxWaitingKey(conversations.waitingSince, conversations.createdAt);
 
 export async function listInbox(db: Database, who: Principal, query: z.input<typeof InboxQuery>, now: Date, requestId: string | null) {
   const q = InboxQuery.parse(query);

@@ -18,6 +18,7 @@ import type { Channel, Intent, TriageResult, Urgency } from '../../../triage/typ
 import type { MessageMeta, OutboundPurpose } from './message-meta';
 import type { PracticeSettings } from './practice-settings';
 import { messageWords } from './search';
+import { inboxRank, inboxSlaKey, inboxWaitingKey } from './inbox-order';
 
 // Status-like columns are text with a TypeScript union rather than Postgres enums:
 // adding a value to an enum type cannot be used in the transaction that adds it,
@@ -322,13 +323,25 @@ export const conversations = pgTable(
     lastMessageAt: tz().notNull().defaultNow(),
     lastInboundAt: tz(),
     lastOutboundAt: tz(),
+    /**
+     * The last reply a person sent (an outbound message by a user), and the patient's oldest
+     * message after it (null: nothing unanswered). Kept by the ingest function and by the
+     * messages triggers of migration 0017, never written by the application: the inbox sorts
+     * by them, and a subquery per conversation could not be indexed.
+     */
+    lastStaffReplyAt: tz(),
+    waitingSince: tz(),
     resolvedAt: tz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    // the inbox: open conversations of a practice by last activity, by queue, by assignee
-    index('conversations_inbox').on(t.practiceId, t.status, t.lastMessageAt.desc(), t.id.desc()),
+    // the inbox in the order it is worked: emergencies, then urgent, then by SLA due, then the
+    // longest waiting (the same expressions as src/inbox/inbox-list.ts, so a page is an index range)
+    // (one practice's, and every practice's for an admin or a back office granted many)
+    index('conversations_inbox_order').on(t.practiceId, t.status, inboxRank(t.urgency), inboxSlaKey(t.slaDueAt), inboxWaitingKey(t.waitingSince, t.createdAt), t.id),
+    index('conversations_inbox_order_all').on(t.status, inboxRank(t.urgency), inboxSlaKey(t.slaDueAt), inboxWaitingKey(t.waitingSince, t.createdAt), t.id),
+    // conversations by last activity (the conversations API), by queue, by assignee
     index('conversations_inbox_queue').on(t.practiceId, t.queueId, t.status, t.lastMessageAt.desc()),
     index('conversations_inbox_assignee').on(t.assigneeId, t.status, t.lastMessageAt.desc()),
     index('conversations_practice_activity').on(t.practiceId, t.lastMessageAt.desc(), t.id.desc()),
