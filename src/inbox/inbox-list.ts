@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq, exists, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { union } from 'drizzle-orm/pg-core';
 import type { Database } from '../platform/db/client';
 import { contactPoints, conversations, messages, patients, queues, users } from '../platform/db/schema';
 import type { Principal } from '../access/principal';
@@ -7,7 +8,7 @@ import { AppError } from '../platform/errors';
 import { audit } from '../access/audit';
 import { channels, intents, urgencies } from '../../triage/types';
 import { visibleConversations } from './conversations';
-import { containsPattern, messageWords } from '../platform/db/search';
+import { containsPattern, fullName, messageWords, phoneDigits } from '../platform/db/search';
 import { inboxRank, inboxSlaKey, inboxWaitingKey } from '../platform/db/inbox-order';
 
 /*
@@ -115,7 +116,10 @@ export async function listInbox(db: Database, who: Principal, query: z.input<typ
   }
   if (q.urgency) where.push(eq(conversations.urgency, q.urgency));
   if (q.channel) where.push(eq(conversations.channel, q.channel));
-  if (q.q) where.push(searchCondition(db, q.q, await conversationsWithRareWords(db, q.q, q.practiceId)));
+  if (q.q) {
+    const [rare, people] = await Promise.all([conversationsWithRareWords(db, q.q, q.practiceId), patientsMatching(db, q.q, q.practiceId)]);
+    where.push(searchCondition(db, q.q, rare, people));
+  }
   if (q.cursor) {
     const [r, s, a, id] = decode(q.cursor);
     where.push(sql`(${rank}, ${slaKey}, ${waitingSince}, ${conversations.id}) > (${r}, ${s}::timestamptz, ${a}::timestamptz, ${id}::uuid)`);
@@ -210,12 +214,52 @@ async function conversationsWithRareWords(db: Database, text: string, practiceId
   return [...new Set(list.map((r) => r.id))];
 }
 
+/** More patients than this with the name or contact: looked up per conversation instead. */
+const PATIENTS_LIMIT = 2000;
+
+/** The digits of a search that is a phone number typed any way ((415) 555-0111, +1 415 555 0111), national; else null. */
+function phoneSearchDigits(text: string): string | null {
+  const digits = text.replace(/\D/g, '');
+  if (digits.length < 4 || digits.length < text.replace(/[\s()+.-]/g, '').length - 1) return null;
+  return digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
+}
+
+/**
+ * The patients whose name or a contact (an address, a phone number typed any way) holds the
+ * text, found at once through the trigram indexes; null when there are many, where a lookup
+ * per listed conversation is faster.
+ */
+async function patientsMatching(db: Database, text: string, practiceId: string | undefined): Promise<string[] | null> {
+  if (text.length < 3) return null;
+  const like = containsPattern(text);
+  const national = phoneSearchDigits(text);
+  const byName = db
+    .select({ id: patients.id })
+    .from(patients)
+    .where(and(sql`${fullName(patients.firstName, patients.lastName)} ilike ${like}`, practiceId ? eq(patients.practiceId, practiceId) : undefined));
+  const byContact = db
+    .select({ id: contactPoints.patientId })
+    .from(contactPoints)
+    .where(
+      and(
+        or(
+          ilike(contactPoints.value, like),
+          national && national.length >= 3 ? and(eq(contactPoints.kind, 'phone'), sql`${phoneDigits(contactPoints.value)} like ${`%${national}%`}`) : undefined,
+        ),
+        practiceId ? eq(contactPoints.practiceId, practiceId) : undefined,
+      ),
+    );
+  const list = await union(byName, byContact).limit(PATIENTS_LIMIT + 1);
+  if (list.length > PATIENTS_LIMIT) return null;
+  return list.map((r) => r.id);
+}
+
 /**
  * Text in the messages, the patient's name, a phone number in any format, or an email address.
- * The message part is the list found through the index when the words are rare, else a lookup
- * per conversation.
+ * Each part is a list found through its index when what it matches is rare, else a lookup per
+ * conversation.
  */
-function searchCondition(db: Database, text: string, rare: string[] | null): SQL {
+function searchCondition(db: Database, text: string, rare: string[] | null, people: string[] | null): SQL {
   const like = containsPattern(text);
   const parts: SQL[] = [
     rare ? (rare.length > 0 ? inArray(conversations.id, rare) : sql`false`) : exists(
@@ -224,19 +268,23 @@ function searchCondition(db: Database, text: string, rare: string[] | null): SQL
         .from(messages)
         .where(and(eq(messages.conversationId, conversations.id), eq(messages.kind, 'message'), sql`${messageWords(messages.subject, messages.body)} ilike ${like}`)),
     ),
-    sql`(coalesce(${patients.firstName}, '') || ' ' || coalesce(${patients.lastName}, '')) ilike ${like}`,
-    exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), ilike(contactPoints.value, like)))),
   ];
-  const digits = text.replace(/\D/g, '');
-  // a phone number typed any way: (415) 555-0111, 415.555.0111, +1 415 555 0111
-  if (digits.length >= 4 && digits.length >= text.replace(/[\s()+.-]/g, '').length - 1) {
-    const national = digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
+  if (people) {
+    if (people.length > 0) parts.push(inArray(conversations.patientId, people));
+    return or(...parts)!;
+  }
+  parts.push(
+    sql`${fullName(patients.firstName, patients.lastName)} ilike ${like}`,
+    exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), ilike(contactPoints.value, like)))),
+  );
+  const national = phoneSearchDigits(text);
+  if (national) {
     parts.push(
       exists(
         db
           .select({ one: sql`1` })
           .from(contactPoints)
-          .where(and(eq(contactPoints.patientId, conversations.patientId), eq(contactPoints.kind, 'phone'), sql`regexp_replace(${contactPoints.value}, '[^0-9]', '', 'g') like ${`%${national}%`}`)),
+          .where(and(eq(contactPoints.patientId, conversations.patientId), eq(contactPoints.kind, 'phone'), sql`${phoneDigits(contactPoints.value)} like ${`%${national}%`}`)),
       ),
     );
   }

@@ -4,8 +4,8 @@
  * themselves; rare words through the trigram index (migration 0016), common ones per conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
-import { messages } from '../../src/platform/db/schema';
+import { and, eq, sql } from 'drizzle-orm';
+import { conversations, messages, patients } from '../../src/platform/db/schema';
 import { startHarness, type Harness } from '../helpers/harness';
 import { makeConversation, makePractice } from '../helpers/fixtures';
 import type { PracticeView } from '../../src/practices/practices';
@@ -66,6 +66,34 @@ for (const kind of ['postgres', 'pglite'] as const) {
         from generate_series(1, 2100) g`);
       expect(await search('walgreens pharmacy', p.id)).toEqual([busy.conversation.id]);
       expect(await search('in common', p.id)).toEqual([quiet.conversation.id]);
+    });
+
+    it('finds patients by name, address or phone typed any way, whether few match (found first through the indexes) or many (per conversation)', async () => {
+      const db = h.runtime.deps.db;
+      const q = await makePractice(db);
+      // more patients than the index lookup takes share a name
+      await db.execute(sql`
+        with made as (
+          insert into patients (practice_id, first_name, last_name)
+          select ${q.id}, 'Zed', 'Manyname' || g from generate_series(1, 2005) g returning id, last_name),
+        points as (
+          insert into contact_points (practice_id, patient_id, kind, value)
+          select ${q.id}, id, 'phone', '+1415888' || lpad(substr(last_name, 9), 4, '0') from made returning patient_id)
+        insert into conversations (practice_id, patient_id, channel, status) select ${q.id}, patient_id, 'sms', 'open' from points`);
+      const rare = await makeConversation(db, q.id, { firstName: 'Rarely', phone: '+14159990001' });
+      const many = await search('manyname', q.id);
+      expect(many).toHaveLength(50);
+      expect(many).not.toContain(rare.conversation.id);
+      const [one] = await db
+        .select({ id: conversations.id })
+        .from(conversations)
+        .innerJoin(patients, eq(patients.id, conversations.patientId))
+        .where(and(eq(patients.lastName, 'Manyname2000'), eq(conversations.practiceId, q.id)));
+      expect(await search('MANYNAME2000', q.id)).toEqual([one!.id]);
+      expect(await search('(415) 888-2000', q.id)).toEqual([one!.id]);
+      for (const typed of ['rarely', '(415) 999-0001', '415.999.0001', '+1 415 999 0001', '9990001']) expect(await search(typed, q.id), typed).toEqual([rare.conversation.id]);
+      // only the practice asked for
+      expect(await search('rarely', p.id)).toEqual([]);
     });
   });
 }

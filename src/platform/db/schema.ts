@@ -17,7 +17,7 @@ import {
 import type { Channel, Intent, TriageResult, Urgency } from '../../../triage/types';
 import type { MessageMeta, OutboundPurpose } from './message-meta';
 import type { PracticeSettings } from './practice-settings';
-import { messageWords } from './search';
+import { fullName, messageWords, phoneDigits } from './search';
 import { inboxRank, inboxSlaKey, inboxWaitingKey } from './inbox-order';
 
 // Status-like columns are text with a TypeScript union rather than Postgres enums:
@@ -230,6 +230,8 @@ export const patients = pgTable(
   (t) => [
     index().on(t.practiceId, t.lastName, t.firstName),
     uniqueIndex('patients_practice_portal').on(t.practiceId, t.portalId),
+    // the inbox search by a name (pg_trgm)
+    index('patients_name_trgm').using('gin', sql`${fullName(t.firstName, t.lastName)} gin_trgm_ops`),
   ],
 );
 
@@ -255,7 +257,13 @@ export const contactPoints = pgTable(
     canReceiveSms: boolean(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('contact_points_practice_kind_value').on(t.practiceId, t.kind, t.value), index().on(t.patientId)],
+  (t) => [
+    uniqueIndex('contact_points_practice_kind_value').on(t.practiceId, t.kind, t.value),
+    index().on(t.patientId),
+    // the inbox search by an address or a phone number typed any way (pg_trgm)
+    index('contact_points_value_trgm').using('gin', sql`${t.value} gin_trgm_ops`),
+    index('contact_points_digits_trgm').using('gin', sql`${phoneDigits(t.value)} gin_trgm_ops`),
+  ],
 );
 
 /** Append-only: each change of consent with its source. */
