@@ -83,7 +83,8 @@ describe.runIf(enabled)('the console in Chromium', () => {
     expect(await page.locator('#nav-users').count()).toBe(0);
 
     // a text arrives: routed by its triage job, it shows without a reload within 2 s
-    const from = '+16175550177';
+    // outside the demo's numbers (+1 area 555-0101 to 555-0198): any of those may be a demo patient's
+    const from = '+16175550277';
     const res = await postTwilio(h, '/webhooks/twilio/sms', inboundSms(from, demoPractice.phoneNumbers[0]!, 'hello, where do I park when I come in tomorrow?'), { signedUrl: 'http://127.0.0.1/webhooks/twilio/sms' });
     expect(res.status).toBe(200);
     await h.drain();
@@ -101,7 +102,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
     expect(await page.evaluate('document.activeElement.dataset.id')).not.toBe(second);
     await page.keyboard.press('/');
     await expect.poll(() => page.evaluate('document.activeElement.id')).toBe('search');
-    await page.keyboard.type('617 555 0177');
+    await page.keyboard.type('617 555 0277');
     await expect.poll(() => page.locator('#conversations a.row').count()).toBe(1);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
@@ -258,9 +259,9 @@ describe.runIf(enabled)('the console in Chromium', () => {
   it('a patient’s record: found by phone, edited, consent recorded per contact; an admin connects the EHR', async () => {
     const page = await newPage();
     await signIn(page, server.url, alex, password);
-    const { patient } = await makeConversation(h.runtime.deps.db, practiceId, { queue: 'general', firstName: 'Recorda', phone: '+16175550188', body: 'hi' });
+    const { patient } = await makeConversation(h.runtime.deps.db, practiceId, { queue: 'general', firstName: 'Recorda', phone: '+16175550288', body: 'hi' });
     await page.click('#nav-patients');
-    await page.fill('#patient-search', '(617) 555-0188');
+    await page.fill('#patient-search', '(617) 555-0288');
     await page.locator('.results a', { hasText: 'Recorda' }).click();
     await page.waitForSelector('#patient-contacts');
     await page.click('#edit-patient');
@@ -336,7 +337,7 @@ describe.runIf(enabled)('the console in Chromium', () => {
     await signIn(page, server.url, morgan, password);
     await page.goto(`${server.url}/appointments`);
     await page.click('#import-panel summary');
-    const csv = ['external_id,starts_at,duration_minutes,first_name,last_name,phone', 'e2e-imp-1,2026-12-20 09:00,20,Ivy,Import,+14155550191', 'e2e-imp-2,not a date,20,Bad,Row,+14155550192', ''].join('\n');
+    const csv = ['external_id,starts_at,duration_minutes,first_name,last_name,phone', 'e2e-imp-1,2026-12-20 09:00,20,Ivy,Import,+14155550291', 'e2e-imp-2,not a date,20,Bad,Row,+14155550292', ''].join('\n');
     await page.setInputFiles('#import-file', { name: 'schedule.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.click('#import-panel button[type=submit]');
     await page.waitForSelector('#import-result');
