@@ -9,6 +9,8 @@ export interface ScratchDatabase {
   name: string;
   url: string;
   drop(): Promise<void>;
+  /** leave it in place after the run (for a look at its plans) */
+  keep(): void;
 }
 
 export async function createScratchDatabase(label: string): Promise<ScratchDatabase> {
@@ -31,7 +33,11 @@ export async function createScratchDatabase(label: string): Promise<ScratchDatab
     }
   };
   cleanups.push(drop);
-  return { name, url: url.toString(), drop };
+  const keep = () => {
+    const at = cleanups.indexOf(drop);
+    if (at >= 0) cleanups.splice(at, 1);
+  };
+  return { name, url: url.toString(), drop, keep };
 }
 
 const cleanups: (() => Promise<void>)[] = [];

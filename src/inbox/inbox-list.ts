@@ -205,13 +205,36 @@ const RARE_WORDS_LIMIT = 2000;
  */
 async function conversationsWithRareWords(db: Database, text: string, practiceId: string | undefined): Promise<string[] | null> {
   if (text.length < 3) return null;
+  // A GIN index is read whole before a LIMIT applies: for common words the lookup alone took
+  // 58 ms at 1M messages. Words that take longer than this to look up are common enough for
+  // the lookup per conversation; both ways find the same conversations, so a busy moment that
+  // stops a rare word's lookup costs time, never results.
   const list = await db
-    .select({ id: messages.conversationId })
-    .from(messages)
-    .where(and(sql`${messageWords(messages.subject, messages.body)} ilike ${containsPattern(text)}`, eq(messages.kind, 'message'), practiceId ? eq(messages.practiceId, practiceId) : undefined))
-    .limit(RARE_WORDS_LIMIT + 1);
-  if (list.length > RARE_WORDS_LIMIT) return null;
+    .transaction(async (tx) => {
+      await tx.execute(sql`set local statement_timeout = ${sql.raw(String(RARE_WORDS_LOOKUP_MS))}`);
+      return tx
+        .select({ id: messages.conversationId })
+        .from(messages)
+        .where(and(sql`${messageWords(messages.subject, messages.body)} ilike ${containsPattern(text)}`, eq(messages.kind, 'message'), practiceId ? eq(messages.practiceId, practiceId) : undefined))
+        .limit(RARE_WORDS_LIMIT + 1);
+    })
+    .catch((err: unknown) => {
+      if (isQueryCanceled(err)) return null;
+      throw err;
+    });
+  if (!list || list.length > RARE_WORDS_LIMIT) return null;
   return [...new Set(list.map((r) => r.id))];
+}
+
+/** How long the lookup of a search's words through the trigram index may take before they count as common. */
+const RARE_WORDS_LOOKUP_MS = 15;
+
+/** Postgres stopped the statement at its timeout (57014, query_canceled); drizzle wraps the driver's error. */
+function isQueryCanceled(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === '57014') return true;
+  }
+  return false;
 }
 
 /** More patients than this with the name or contact: looked up per conversation instead. */
