@@ -309,6 +309,8 @@ export interface RenderForPracticeInput {
   timeZone?: string | null;
   /** the practice number the patient texted: `practice.phone` when the practice has no main phone */
   numberTexted?: string | null;
+  /** the practice's row when the caller has read it already (else it is read here) */
+  practice?: PracticeRow;
 }
 
 /**
@@ -318,7 +320,7 @@ export interface RenderForPracticeInput {
  * prints it), never renders a blank.
  */
 export async function renderForPractice(db: Db, input: RenderForPracticeInput): Promise<RenderResult & { overridden: boolean }> {
-  const [practice] = await db.select().from(practices).where(eq(practices.id, input.practiceId));
+  const practice = input.practice ?? (await db.select().from(practices).where(eq(practices.id, input.practiceId)))[0];
   if (!practice) throw new TemplateError('not_found', `practice ${input.practiceId} not found`);
   const key: TemplateKey = { purpose: input.purpose, language: resolveLanguage(input.language) as TemplateLanguage, channel: input.channel };
   const row = await overrideFor(db, input.practiceId, key);
