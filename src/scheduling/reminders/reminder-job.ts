@@ -3,7 +3,7 @@ import { appointments, contactPoints, patients, practices, reminders } from '../
 import { queueOutbound } from '../../outreach/outbound';
 import { adaptStep, reminderSendTime, type ReminderChannel } from './reminders';
 import { firstNameOrGreeting, latestOutreachConversation, outreachConversation, practiceNumberOf } from '../../outreach/outreach-conversation';
-import { renderForPractice } from '../../outreach/templates';
+import { overridesOf, renderForPractice } from '../../outreach/templates';
 import { DeferJob } from '../../platform/jobs/outbox';
 import { reachable } from '../../outreach/outreach-policy';
 import { defineJob, type JobDeps } from '../../platform/jobs/registry';
@@ -32,7 +32,8 @@ type Outcome = { defer?: undefined; queued: boolean } | { defer: Date; reason: s
 export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, reminderId: string): Promise<Outcome> {
   return deps.db.transaction(async (tx): Promise<Outcome> => {
     // the reminder with its appointment, patient and practice, one row per contact of the
-    // patient, the number outreach names and the conversation it goes in: one statement
+    // patient, the number outreach names, the conversation it goes in and the practice's
+    // reminder templates: one statement
     const rows = await tx
       .select({
         reminder: reminders,
@@ -42,6 +43,7 @@ export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, remi
         contact: contactPoints,
         practiceNumber: practiceNumberOf(practices.id),
         conversationId: latestOutreachConversation(patients.id, reminders.channel),
+        overrides: overridesOf(practices.id, 'appointment_reminder', reminders.channel),
       })
       .from(reminders)
       .innerJoin(appointments, eq(appointments.id, reminders.appointmentId))
@@ -81,6 +83,7 @@ export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, remi
     const rendered = await renderForPractice(tx, {
       practiceId: practice.id,
       practice,
+      overrides: row.overrides,
       numberTexted: row.practiceNumber,
       purpose: 'appointment_reminder',
       language: patient.language,
