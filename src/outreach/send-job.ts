@@ -63,11 +63,17 @@ export function sendJob(deliverers: Deliverers, pacer: SendPacer) {
   return defineJob({
     ...send,
     async exec(deps, job) {
+      let deferred = false;
       try {
         await send.exec(deps, job);
+      } catch (err) {
+        deferred = err instanceof DeferJob;
+        throw err;
       } finally {
-        // a reminder's row follows its message: sent, or skipped with the refusal's reason
-        await reflectOnReminder(deps.db, job.data.messageId, deps.clock.now());
+        // a reminder's row follows its message: sent, or skipped with the refusal's reason (a
+        // deferred message was left as it was, waiting: nothing to follow, and under a pace
+        // most runs of a send are deferred ones)
+        if (!deferred) await reflectOnReminder(deps.db, job.data.messageId, deps.clock.now());
       }
     },
   });
@@ -197,9 +203,12 @@ function prepare(db: Database) {
         practice: practices,
         patient: patients,
         contactPoint: contactPoints,
-        practiceAddresses: sql<PracticeAddress[] | string>`(
+        practiceAddresses: sql`(
           select coalesce(json_agg(json_build_object('kind', a.kind, 'value', a.value, 'sms', a.sms, 'voice', a.voice)), '[]'::json)
-            from ${practiceAddresses} a where a.practice_id = ${practices.id})`,
+            from ${practiceAddresses} a where a.practice_id = ${practices.id})`.mapWith(
+          // json comes back parsed from postgres.js and PGlite alike; text is parsed here
+          (v: PracticeAddress[] | string): PracticeAddress[] => (typeof v === 'string' ? (JSON.parse(v) as PracticeAddress[]) : v),
+        ),
         lastPracticeAddress: sql<string | null>`(
           select i.to_address from ${messages} i
            where i.conversation_id = ${conversations.id} and i.direction = 'inbound' and i.channel = ${messages.channel}
@@ -250,8 +259,6 @@ async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryCo
     await setStatus(deps, messageId, { status: 'refused', errorCode: 'no_contact', errorMessage: `the patient has no ${message.channel} contact` });
     return null;
   }
-  // a raw json column comes back parsed from postgres.js and PGlite alike; text is parsed here
-  const addresses = typeof row.practiceAddresses === 'string' ? (JSON.parse(row.practiceAddresses) as PracticeAddress[]) : row.practiceAddresses;
   const attachments = row.hasAttachments
     ? await deps.db
         .select()
@@ -270,7 +277,7 @@ async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryCo
     blobs: deps.blobs,
     now: deps.clock.now(),
     lastPracticeAddress: row.lastPracticeAddress ?? null,
-    practiceAddresses: addresses,
+    practiceAddresses: row.practiceAddresses,
   };
 }
 
