@@ -1,5 +1,6 @@
 /**
  * npm run bench -- reminders [--from appointments|messages] [--messages 100000] [--numbers 20] [--pace 50] [--duration 300] [--json]
+ * npm run bench -- reminders --statements [--json]   (statements per reminder and per send: statements.ts)
  *
  * Appointment reminders through the real jobs on BullMQ workers in this process, sent by an
  * SMS sender that posts to a local HTTP stand-in for Twilio's Messages API. From appointments
@@ -22,6 +23,7 @@ import type { SmsSender } from '../../channels/sms/sender';
 import { benchArgs, numberArg } from '../lib/args';
 import { reporter, round } from '../lib/report';
 import { createScratchDatabase } from '../lib/scratch-db';
+import { countStatements } from './statements';
 
 /** a zone where it is now inside the outreach hours (08:00 to 21:00), so nothing waits for morning */
 function daytimeZone(now: Date): string {
@@ -33,7 +35,8 @@ function daytimeZone(now: Date): string {
 }
 
 export async function run(argv: string[]) {
-  const args = benchArgs(argv, { messages: { type: 'string' }, numbers: { type: 'string' }, pace: { type: 'string' }, from: { type: 'string' } }, { duration: 300 });
+  const args = benchArgs(argv, { messages: { type: 'string' }, numbers: { type: 'string' }, pace: { type: 'string' }, from: { type: 'string' }, statements: { type: 'boolean' } }, { duration: 300 });
+  if (args.statements) return countStatements(args.json, daytimeZone(new Date()));
   const from = args.from ?? 'appointments';
   if (from !== 'appointments' && from !== 'messages') throw new Error('--from takes appointments or messages');
   const total = numberArg(args.messages, 'messages', 100_000);

@@ -24,6 +24,8 @@ export interface OutboundRequest {
   authorUserId?: string | null;
   /** default: the conversation patient's contact point for the channel */
   contactPointId?: string | null;
+  /** the contact itself, when the caller has its row (instead of contactPointId: it is not read again) */
+  contact?: { id: string; value: string } | null;
   /** the same key twice is one message (e.g. `reminder:<id>`) */
   idempotencyKey?: string;
   meta?: MessageMeta;
@@ -38,14 +40,13 @@ export const contactKindFor = (channel: Channel): ContactKind =>
 
 /** Stores an outbound message and its send job in the caller's transaction; returns its id. */
 export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ messageId: string; duplicate: boolean }> {
-  if (req.idempotencyKey) {
-    const [existing] = await db.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, req.idempotencyKey));
-    if (existing) return { messageId: existing.id, duplicate: true };
-  }
   let contactPointId = req.contactPointId ?? null;
   let toAddress: string | null = null;
   let thread: { inReplyTo: string; references: string[] } | null = null;
-  if (contactPointId) {
+  if (req.contact) {
+    contactPointId = req.contact.id;
+    toAddress = req.contact.value;
+  } else if (contactPointId) {
     const [cp] = await db.select().from(contactPoints).where(eq(contactPoints.id, contactPointId));
     toAddress = cp?.value ?? null;
   } else {
@@ -91,13 +92,19 @@ export async function queueOutbound(db: Db, req: OutboundRequest): Promise<{ mes
       meta: { ...req.meta, ...(req.html ? { html: req.html } : {}), ...(thread ? { thread } : {}) },
       createdAt: req.now,
     })
+    // the same key twice is one message: the first one's
+    .onConflictDoNothing({ target: messages.idempotencyKey })
     .returning({ id: messages.id });
+  if (!msg) {
+    const [existing] = await db.select({ id: messages.id }).from(messages).where(eq(messages.idempotencyKey, req.idempotencyKey!));
+    return { messageId: existing!.id, duplicate: true };
+  }
   await db
     .update(conversations)
     .set({ lastMessageAt: req.now, lastOutboundAt: req.now, updatedAt: req.now })
     .where(eq(conversations.id, req.conversationId));
-  await addJob(db, 'send', { messageId: msg!.id }, { runAt: req.notBefore && req.notBefore > req.now ? req.notBefore : req.now, dedupeKey: `send:${msg!.id}` });
-  return { messageId: msg!.id, duplicate: false };
+  await addJob(db, 'send', { messageId: msg.id }, { runAt: req.notBefore && req.notBefore > req.now ? req.notBefore : req.now, dedupeKey: `send:${msg.id}` });
+  return { messageId: msg.id, duplicate: false };
 }
 
 /** An email reply names the patient's last email (ids only), so it lands in their thread. */

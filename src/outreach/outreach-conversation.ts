@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
 import { conversations, practiceAddresses } from '../platform/db/schema';
 import type { Channel } from '../../triage/types';
@@ -14,10 +14,18 @@ export async function practiceNumber(tx: Db, practiceId: string): Promise<string
   return row?.value ?? null;
 }
 
+/** practiceNumber as a subquery of a caller's statement, for the practice in `practiceId` */
+export const practiceNumberOf = (practiceId: AnyColumn) =>
+  sql<string | null>`(select a.value from ${practiceAddresses} a where a.practice_id = ${practiceId} and a.kind = 'phone' order by a.sms desc limit 1)`;
+
 /** Templates print the first name; a record without one is greeted plainly. */
 export function firstNameOrGreeting(firstName: string | null, language: string): string {
   return firstName?.trim() || (language === 'es' ? 'paciente' : 'there');
 }
+
+/** the patient's latest conversation on the channel (outreachConversation's), as a subquery of a caller's statement */
+export const latestOutreachConversation = (patientId: AnyColumn, channel: AnyColumn) =>
+  sql<string | null>`(select c.id from ${conversations} c where c.patient_id = ${patientId} and c.channel = ${channel} order by c.last_message_at desc limit 1)`;
 
 /**
  * The conversation outreach goes in: the patient's latest on that channel, else a new one

@@ -18,7 +18,7 @@
  * - Caps (the healthcare exemption): at most 1 automated outreach call or text a day and 3 a
  *   week per patient (reminders, text-backs, waitlist offers), counted at send time.
  */
-import { sql, eq } from 'drizzle-orm';
+import { and, sql, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
 import { messages, type contactPoints } from '../platform/db/schema';
 import type { OutboundPurpose } from '../platform/db/message-meta';
@@ -102,14 +102,17 @@ export const outreachWindowStart = nextOutreachTime;
 export const OUTREACH_CAP = { perDay: 1, perWeek: 3 } as const;
 
 /**
- * Checks the cap for an automated outreach text or call and, when there is room, marks the
- * message `sending` with its slot so a concurrent outreach to the same patient counts it (an
- * advisory lock per patient orders them). Returns the refusal when the cap is reached.
+ * Checks the cap for an automated outreach text or call and claims the message with it: when
+ * there is room, marks it `sending` with its slot so a concurrent outreach to the same patient
+ * counts it (an advisory lock per patient orders them); when the cap is reached, marks it
+ * `refused` with the cap's code and returns the refusal. Either only while `claimable` holds
+ * (the send job's claim: not sent, not held by another run); else `claimed_elsewhere` and
+ * nothing changes.
  */
 export async function claimOutreachSlot(
   tx: Db,
-  input: { messageId: string; patientId: string; now: Date; timeZone: string },
-): Promise<{ code: 'daily_cap' | 'weekly_cap'; message: string } | null> {
+  input: { messageId: string; patientId: string; now: Date; timeZone: string; claimable: SQL },
+): Promise<{ code: 'daily_cap' | 'weekly_cap'; message: string } | 'claimed_elsewhere' | null> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`outreach:${input.patientId}`}))`);
   const weekAgo = new Date(input.now.getTime() - 7 * 86_400_000);
   // epoch ms: postgres.js returns timestamptz from a raw query as text like `2026-02-02 15:00:00+00`
@@ -123,18 +126,24 @@ export async function claimOutreachSlot(
   );
   const today = localDay(input.now, input.timeZone);
   const sentToday = rows.filter((r) => localDay(new Date(Number(r.ms)), input.timeZone) === today).length;
-  if (sentToday >= OUTREACH_CAP.perDay) {
-    return { code: 'daily_cap', message: `the patient already got ${OUTREACH_CAP.perDay} automated call or text today (healthcare cap)` };
-  }
-  if (rows.length >= OUTREACH_CAP.perWeek) {
-    return { code: 'weekly_cap', message: `the patient already got ${OUTREACH_CAP.perWeek} automated calls or texts in the last 7 days (healthcare cap)` };
-  }
-  // marks the slot as taken: a message that is only claimed (waiting for this lock) is not counted
-  await tx
+  const capped =
+    sentToday >= OUTREACH_CAP.perDay
+      ? ({ code: 'daily_cap', message: `the patient already got ${OUTREACH_CAP.perDay} automated call or text today (healthcare cap)` } as const)
+      : rows.length >= OUTREACH_CAP.perWeek
+        ? ({ code: 'weekly_cap', message: `the patient already got ${OUTREACH_CAP.perWeek} automated calls or texts in the last 7 days (healthcare cap)` } as const)
+        : null;
+  const claimed = await tx
     .update(messages)
-    .set({ status: 'sending', sentAt: input.now, meta: sql`${messages.meta} || '{"outreachSlot": true}'::jsonb` })
-    .where(eq(messages.id, input.messageId));
-  return null;
+    .set(
+      capped
+        ? { status: 'refused', errorCode: capped.code, errorMessage: capped.message }
+        : // marks the slot as taken: a message that waits for this lock holds none
+          { status: 'sending', sentAt: input.now, meta: sql`${messages.meta} || '{"outreachSlot": true}'::jsonb` },
+    )
+    .where(and(eq(messages.id, input.messageId), input.claimable))
+    .returning({ id: messages.id });
+  if (claimed.length === 0) return 'claimed_elsewhere';
+  return capped;
 }
 
 /** The consent a patient's contacts show per channel, for the conversation view. */

@@ -1,36 +1,44 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
-import { messages, reminders, type DeliveryStatus } from '../platform/db/schema';
+import { messages, reminders, type DeliveryStatus, type ReminderStatus } from '../platform/db/schema';
 
 // A reminder's row mirrors its message's delivery: the send job and the provider's status
 // callbacks own a message's status, so they call this after changing it.
 const sentStatuses: DeliveryStatus[] = ['sent', 'simulated', 'queued'];
+const failedStatuses: DeliveryStatus[] = ['failed', 'undelivered'];
 
 /**
  * After the send job has dealt with a reminder's message, the reminder says what happened:
  * sent, delivered, failed, or skipped with the send job's reason (consent_revoked at send
  * time, daily_cap, weekly_cap...). Every skip is on the reminder row.
+ *
+ * One statement, run for every message sent (most are not a reminder's): the message's status
+ * is read by the update itself. A refusal or a send moves a reminder only from `queued`;
+ * a delivery report or a failure, from `queued` or `sent`.
  */
 export async function reflectOnReminder(db: Db, messageId: string, now: Date): Promise<void> {
-  const [msg] = await db
-    .select({ status: messages.status, errorCode: messages.errorCode, sentAt: messages.sentAt })
+  const at = now.toISOString();
+  const sentAt = sql`coalesce(${reminders.sentAt}, ${messages.sentAt}, ${at}::timestamptz)`;
+  await db
+    .update(reminders)
+    .set({
+      status: sql<ReminderStatus>`case when ${messages.status} = 'refused' then 'skipped'
+        when ${inArray(messages.status, sentStatuses)} then 'sent'
+        when ${messages.status} = 'delivered' then 'delivered' else 'failed' end`,
+      skipReason: sql`case when ${messages.status} = 'refused' then coalesce(${messages.errorCode}, 'refused')
+        when ${inArray(messages.status, failedStatuses)} then ${messages.errorCode} else ${reminders.skipReason} end`,
+      sentAt: sql`case when ${inArray(messages.status, [...sentStatuses, 'delivered'])} then ${sentAt} else ${reminders.sentAt} end`,
+      updatedAt: now,
+    })
     .from(messages)
-    .where(eq(messages.id, messageId));
-  if (!msg) return;
-  const live = and(eq(reminders.messageId, messageId), inArray(reminders.status, ['queued', 'sent']));
-  if (msg.status === 'refused') {
-    await db.update(reminders).set({ status: 'skipped', skipReason: msg.errorCode ?? 'refused', updatedAt: now }).where(and(live, eq(reminders.status, 'queued')));
-  } else if (sentStatuses.includes(msg.status)) {
-    await db
-      .update(reminders)
-      .set({ status: 'sent', sentAt: sql`coalesce(${reminders.sentAt}, ${(msg.sentAt ?? now).toISOString()}::timestamptz)`, updatedAt: now })
-      .where(and(live, eq(reminders.status, 'queued')));
-  } else if (msg.status === 'delivered') {
-    await db
-      .update(reminders)
-      .set({ status: 'delivered', sentAt: sql`coalesce(${reminders.sentAt}, ${(msg.sentAt ?? now).toISOString()}::timestamptz)`, updatedAt: now })
-      .where(live);
-  } else if (msg.status === 'failed' || msg.status === 'undelivered') {
-    await db.update(reminders).set({ status: 'failed', skipReason: msg.errorCode ?? null, updatedAt: now }).where(live);
-  }
+    .where(
+      and(
+        eq(messages.id, messageId),
+        eq(reminders.messageId, messages.id),
+        or(
+          and(inArray(messages.status, ['refused', ...sentStatuses]), eq(reminders.status, 'queued')),
+          and(inArray(messages.status, ['delivered', ...failedStatuses]), inArray(reminders.status, ['queued', 'sent'])),
+        ),
+      ),
+    );
 }

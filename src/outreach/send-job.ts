@@ -1,4 +1,5 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { Database } from '../platform/db/client';
 import type { Redis } from 'ioredis';
 import { contactPoints, conversations, messageAttachments, messages, patients, practiceAddresses, practices, type DeliveryStatus } from '../platform/db/schema';
 import { claimOutreachSlot, mayContact } from './outreach-policy';
@@ -62,11 +63,17 @@ export function sendJob(deliverers: Deliverers, pacer: SendPacer) {
   return defineJob({
     ...send,
     async exec(deps, job) {
+      let deferred = false;
       try {
         await send.exec(deps, job);
+      } catch (err) {
+        deferred = err instanceof DeferJob;
+        throw err;
       } finally {
-        // a reminder's row follows its message: sent, or skipped with the refusal's reason
-        await reflectOnReminder(deps.db, job.data.messageId, deps.clock.now());
+        // a reminder's row follows its message: sent, or skipped with the refusal's reason (a
+        // deferred message was left as it was, waiting: nothing to follow, and under a pace
+        // most runs of a send are deferred ones)
+        if (!deferred) await reflectOnReminder(deps.db, job.data.messageId, deps.clock.now());
       }
     },
   });
@@ -116,17 +123,20 @@ function sendMessageJob(deliverers: Deliverers, pacer: SendPacer) {
         const nextTurn = await pacer.take(`${message.channel}:${key}`, now);
         if (nextTurn) throw new DeferJob(nextTurn, 'the sending number is at its pace; the message waits for its turn');
       }
-      const purpose = message.purpose;
       // a message is claimed before it goes: a second run of the same job at the same moment
       // (a stalled BullMQ job handed out again) backs off instead of sending it twice; this
-      // matters most for email and portal webhooks, which have no idempotency key at all
-      if (!(await claimSend(deps, messageId, now))) throw new Error('this message is being sent by another run; retrying later');
-      if (purpose === 'outreach' && (message.channel === 'sms' || message.channel === 'voice')) {
-        const capped = await deps.db.transaction((tx) => claimOutreachSlot(tx, { messageId, patientId: ctx.patient.id, now, timeZone: zone }));
-        if (capped) {
-          await setStatus(deps, messageId, { status: 'refused', errorCode: capped.code, errorMessage: capped.message });
-          return;
-        }
+      // matters most for email and portal webhooks, which have no idempotency key at all.
+      // Automated outreach by text or call is claimed together with its slot under the cap,
+      // in the patient's lock (a capped one is refused there, by the run that holds it).
+      const anotherRun = 'this message is being sent by another run; retrying later';
+      if (message.purpose === 'outreach' && (message.channel === 'sms' || message.channel === 'voice')) {
+        const slot = await deps.db.transaction((tx) =>
+          claimOutreachSlot(tx, { messageId, patientId: ctx.patient.id, now, timeZone: zone, claimable: claimable(leaseCutoffAt(now)) }),
+        );
+        if (slot === 'claimed_elsewhere') throw new Error(anotherRun);
+        if (slot) return;
+      } else if (!(await claimSend(deps, messageId, now))) {
+        throw new Error(anotherRun);
       }
 
       let delivered = false;
@@ -137,14 +147,7 @@ function sendMessageJob(deliverers: Deliverers, pacer: SendPacer) {
         // or the message sits 'sending' until its lease runs out and then goes a second time
         const sentAt = deps.clock.now();
         await whileDatabaseAway(() =>
-          setStatus(deps, messageId, {
-            status: result.status,
-            providerId: result.providerId,
-            fromAddress: result.from ?? null,
-            sentAt,
-            errorCode: null,
-            errorMessage: null,
-          }),
+          statements(deps.db).sent.execute({ id: messageId, status: result.status, providerId: result.providerId, fromAddress: result.from ?? null, sentAt: sentAt.toISOString() }),
         );
       } catch (err) {
         const retryable = !(err instanceof DeliveryError) || (err.kind === 'retryable' && !job.finalAttempt);
@@ -184,60 +187,116 @@ async function setStatus(deps: JobDeps, messageId: string, set: Partial<typeof m
   await deps.db.update(messages).set(set).where(eq(messages.id, messageId));
 }
 
+// Every text goes through these: prepared once per database (a hot path; a transaction
+// cannot use them, it is another session).
+const prepared = new WeakMap<Database, ReturnType<typeof prepare>>();
+function prepare(db: Database) {
+  const id = sql.placeholder('id');
+  return {
+    // the message, its conversation, practice and patient, the contact it goes to, the
+    // practice's addresses, the one the patient last wrote to on this channel, and whether it
+    // carries files: one statement
+    context: db
+      .select({
+        message: messages,
+        conversation: conversations,
+        practice: practices,
+        patient: patients,
+        contactPoint: contactPoints,
+        practiceAddresses: sql`(
+          select coalesce(json_agg(json_build_object('kind', a.kind, 'value', a.value, 'sms', a.sms, 'voice', a.voice)), '[]'::json)
+            from ${practiceAddresses} a where a.practice_id = ${practices.id})`.mapWith(
+          // json comes back parsed from postgres.js and PGlite alike; text is parsed here
+          (v: PracticeAddress[] | string): PracticeAddress[] => (typeof v === 'string' ? (JSON.parse(v) as PracticeAddress[]) : v),
+        ),
+        lastPracticeAddress: sql<string | null>`(
+          select i.to_address from ${messages} i
+           where i.conversation_id = ${conversations.id} and i.direction = 'inbound' and i.channel = ${messages.channel}
+           order by i.created_at desc limit 1)`,
+        hasAttachments: sql<boolean>`exists (select 1 from ${messageAttachments} f where f.message_id = ${messages.id} and f.status = 'stored')`,
+      })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .innerJoin(practices, eq(practices.id, messages.practiceId))
+      .innerJoin(patients, eq(patients.id, conversations.patientId))
+      .leftJoin(contactPoints, eq(contactPoints.id, messages.contactPointId))
+      .where(eq(messages.id, id))
+      .prepare('sb_send_context'),
+    claim: db
+      .update(messages)
+      .set({ status: 'sending', sentAt: sql`${sql.placeholder('now')}::timestamptz` })
+      .where(and(eq(messages.id, id), claimable(sql.placeholder('leaseCutoff'))))
+      .returning({ id: messages.id })
+      .prepare('sb_send_claim'),
+    sent: db
+      .update(messages)
+      .set({
+        // placeholders in a set are bound raw (no column mapping): times go as ISO text
+        status: sql`${sql.placeholder('status')}`,
+        providerId: sql`${sql.placeholder('providerId')}`,
+        fromAddress: sql`${sql.placeholder('fromAddress')}`,
+        sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
+        errorCode: null,
+        errorMessage: null,
+      })
+      .where(eq(messages.id, id))
+      .prepare('sb_send_sent'),
+  };
+}
+const statements = (db: Database) => {
+  let s = prepared.get(db);
+  if (!s) prepared.set(db, (s = prepare(db)));
+  return s;
+};
+
+type PracticeAddress = DeliveryContext['practiceAddresses'][number];
+
 async function loadContext(deps: JobDeps, messageId: string): Promise<DeliveryContext | null> {
-  const [row] = await deps.db
-    .select({ message: messages, conversation: conversations, practice: practices, patient: patients })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .innerJoin(practices, eq(practices.id, messages.practiceId))
-    .innerJoin(patients, eq(patients.id, conversations.patientId))
-    .where(eq(messages.id, messageId));
+  const [row] = await statements(deps.db).context.execute({ id: messageId });
   if (!row) return null;
-  if (!row.message.contactPointId) {
-    await setStatus(deps, messageId, { status: 'refused', errorCode: 'no_contact', errorMessage: `the patient has no ${row.message.channel} contact` });
+  const { message, conversation, practice, patient, contactPoint } = row;
+  if (!message.contactPointId) {
+    await setStatus(deps, messageId, { status: 'refused', errorCode: 'no_contact', errorMessage: `the patient has no ${message.channel} contact` });
     return null;
   }
-  const [contactPoint] = await deps.db.select().from(contactPoints).where(eq(contactPoints.id, row.message.contactPointId));
-  const addresses = await deps.db
-    .select({ kind: practiceAddresses.kind, value: practiceAddresses.value, sms: practiceAddresses.sms, voice: practiceAddresses.voice })
-    .from(practiceAddresses)
-    .where(eq(practiceAddresses.practiceId, row.practice.id));
-  const [lastInbound] = await deps.db
-    .select({ to: messages.toAddress })
-    .from(messages)
-    .where(and(eq(messages.conversationId, row.conversation.id), eq(messages.direction, 'inbound'), eq(messages.channel, row.message.channel)))
-    .orderBy(desc(messages.createdAt))
-    .limit(1);
-  const attachments = await deps.db
-    .select()
-    .from(messageAttachments)
-    .where(and(eq(messageAttachments.messageId, messageId), eq(messageAttachments.status, 'stored')));
+  const attachments = row.hasAttachments
+    ? await deps.db
+        .select()
+        .from(messageAttachments)
+        .where(and(eq(messageAttachments.messageId, messageId), eq(messageAttachments.status, 'stored')))
+    : [];
   return {
-    ...row,
+    message,
+    conversation,
+    practice,
+    patient,
+    // a contact deleted since the message was queued: the policy refuses it as no contact
     contactPoint: contactPoint!,
     env: deps.env,
     attachments,
     blobs: deps.blobs,
     now: deps.clock.now(),
-    lastPracticeAddress: lastInbound?.to ?? null,
-    practiceAddresses: addresses,
+    lastPracticeAddress: row.lastPracticeAddress ?? null,
+    practiceAddresses: row.practiceAddresses,
   };
 }
 
 /** How long a claim on a text holds when its sender died mid-send. */
 export const SEND_LEASE_MS = 2 * 60_000;
 
+/**
+ * A message this run may claim: not sent yet, and waiting, or claimed by a run whose lease
+ * ran out (`leaseCutoff`: claims from before it are stale).
+ */
+function claimable(leaseCutoff: SQL | Placeholder | string) {
+  return and(
+    isNull(messages.providerId),
+    or(eq(messages.status, 'pending'), and(eq(messages.status, 'sending'), sql`${messages.sentAt} < ${leaseCutoff}::timestamptz`)),
+  )!;
+}
+const leaseCutoffAt = (now: Date) => new Date(now.getTime() - SEND_LEASE_MS).toISOString();
+
 async function claimSend(deps: JobDeps, messageId: string, now: Date): Promise<boolean> {
-  const rows = await deps.db
-    .update(messages)
-    .set({ status: 'sending', sentAt: now })
-    .where(
-      and(
-        eq(messages.id, messageId),
-        isNull(messages.providerId),
-        or(eq(messages.status, 'pending'), and(eq(messages.status, 'sending'), lt(messages.sentAt, new Date(now.getTime() - SEND_LEASE_MS)))),
-      ),
-    )
-    .returning({ id: messages.id });
+  const rows = await statements(deps.db).claim.execute({ id: messageId, now: now.toISOString(), leaseCutoff: leaseCutoffAt(now) });
   return rows.length > 0;
 }

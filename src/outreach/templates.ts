@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql, type AnyColumn } from 'drizzle-orm';
 import type { Database, Db } from '../platform/db/client';
 import { practices, templates } from '../platform/db/schema';
 import { canSeePractice, isManagerOf, type Principal } from '../access/principal';
@@ -309,7 +309,22 @@ export interface RenderForPracticeInput {
   timeZone?: string | null;
   /** the practice number the patient texted: `practice.phone` when the practice has no main phone */
   numberTexted?: string | null;
+  /** the practice's row when the caller has read it already (else it is read here) */
+  practice?: PracticeRow;
+  /** the practice's overrides of this purpose and channel in every language, when the caller has read them (else the one needed is read here) */
+  overrides?: { language: string; body: string; subject: string | null }[];
 }
+
+type Override = NonNullable<RenderForPracticeInput['overrides']>[number];
+
+/** renderForPractice's `overrides`, as a subquery of a caller's statement */
+export const overridesOf = (practiceId: AnyColumn, purpose: TemplatePurpose, channel: AnyColumn) =>
+  sql`(
+    select coalesce(json_agg(json_build_object('language', t.language, 'body', t.body, 'subject', t.subject)), '[]'::json)
+      from ${templates} t where t.practice_id = ${practiceId} and t.key = ${purpose} and t.channel = ${channel})`.mapWith(
+    // json comes back parsed from postgres.js and PGlite alike; text is parsed here
+    (v: Override[] | string): Override[] => (typeof v === 'string' ? (JSON.parse(v) as Override[]) : v),
+  );
 
 /**
  * Renders a template for a practice: its override for the (resolved) language and channel
@@ -318,10 +333,10 @@ export interface RenderForPracticeInput {
  * prints it), never renders a blank.
  */
 export async function renderForPractice(db: Db, input: RenderForPracticeInput): Promise<RenderResult & { overridden: boolean }> {
-  const [practice] = await db.select().from(practices).where(eq(practices.id, input.practiceId));
+  const practice = input.practice ?? (await db.select().from(practices).where(eq(practices.id, input.practiceId)))[0];
   if (!practice) throw new TemplateError('not_found', `practice ${input.practiceId} not found`);
   const key: TemplateKey = { purpose: input.purpose, language: resolveLanguage(input.language) as TemplateLanguage, channel: input.channel };
-  const row = await overrideFor(db, input.practiceId, key);
+  const row = input.overrides ? input.overrides.find((o) => o.language === key.language) : await overrideFor(db, input.practiceId, key);
   const vars = input.vars ?? {};
   const result = renderTemplate({
     ...key,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { messages, practices } from '../../src/platform/db/schema';
+import { messages, practices, templates } from '../../src/platform/db/schema';
 import { FakeClock } from '../../src/platform/clock';
 import { dispatchReminder } from '../../src/scheduling/reminders/reminder-job';
 import { startHarness, type Harness } from '../helpers/harness';
@@ -166,5 +166,25 @@ describe('rules of the road', () => {
     const sent = (await remindersOfAppointment(db(), appointment.id)).find((r) => r.id === fresh[0]!.id)!;
     expect(sent.status).toBe('sent');
     expect((await messageById(db(), sent.messageId!)).body).toContain('2:00 PM');
+  });
+
+  it("sends the practice's own reminder text in the patient's language, and the file's where it has none", async () => {
+    clock.set('2026-08-03T14:00:00Z');
+    await db()
+      .insert(templates)
+      .values({ practiceId: p.id, key: 'appointment_reminder', language: 'es', channel: 'sms', body: 'Hola {{patient.firstName}}: su cita es el {{date appointment.startsAt}}. Responda C.' });
+    const es = await makePatient(db(), p.id, { firstName: 'Lucía', language: 'es', email: null });
+    const en = await makePatient(db(), p.id, { firstName: 'Ben', email: null });
+    const a = await makeAppointment(db(), { practiceId: p.id, patientId: es.patient.id, startsAt: '2026-08-07T15:00:00Z', now: clock.now() });
+    const b = await makeAppointment(db(), { practiceId: p.id, patientId: en.patient.id, startsAt: '2026-08-07T15:00:00Z', now: clock.now() });
+    clock.set('2026-08-05T15:00:00Z');
+    const [ra] = (await remindersOfAppointment(db(), a.appointment.id)).filter((r) => r.channel === 'sms');
+    const [rb] = (await remindersOfAppointment(db(), b.appointment.id)).filter((r) => r.channel === 'sms');
+    await dispatchReminder(h.runtime.jobDeps, ra!.id);
+    await dispatchReminder(h.runtime.jobDeps, rb!.id);
+    const [sa] = await remindersOfAppointment(db(), a.appointment.id).then((rows) => rows.filter((r) => r.id === ra!.id));
+    const [sb] = await remindersOfAppointment(db(), b.appointment.id).then((rows) => rows.filter((r) => r.id === rb!.id));
+    expect((await messageById(db(), sa!.messageId!)).body).toMatch(/^Hola Lucía: su cita es el .+\. Responda C\.$/);
+    expect((await messageById(db(), sb!.messageId!)).body).toContain('Hi Ben');
   });
 });

@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import { appointments, contactPoints, patients, practices, reminders } from '../../platform/db/schema';
 import { queueOutbound } from '../../outreach/outbound';
 import { adaptStep, reminderSendTime, type ReminderChannel } from './reminders';
-import { firstNameOrGreeting, outreachConversation, practiceNumber } from '../../outreach/outreach-conversation';
-import { renderForPractice } from '../../outreach/templates';
+import { firstNameOrGreeting, latestOutreachConversation, outreachConversation, practiceNumberOf } from '../../outreach/outreach-conversation';
+import { overridesOf, renderForPractice } from '../../outreach/templates';
 import { DeferJob } from '../../platform/jobs/outbox';
 import { reachable } from '../../outreach/outreach-policy';
 import { defineJob, type JobDeps } from '../../platform/jobs/registry';
@@ -31,14 +31,28 @@ type Outcome = { defer?: undefined; queued: boolean } | { defer: Date; reason: s
 
 export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, reminderId: string): Promise<Outcome> {
   return deps.db.transaction(async (tx): Promise<Outcome> => {
-    const [row] = await tx
-      .select({ reminder: reminders, appointment: appointments, patient: patients, practice: practices })
+    // the reminder with its appointment, patient and practice, one row per contact of the
+    // patient, the number outreach names, the conversation it goes in and the practice's
+    // reminder templates: one statement
+    const rows = await tx
+      .select({
+        reminder: reminders,
+        appointment: appointments,
+        patient: patients,
+        practice: practices,
+        contact: contactPoints,
+        practiceNumber: practiceNumberOf(practices.id),
+        conversationId: latestOutreachConversation(patients.id, reminders.channel),
+        overrides: overridesOf(practices.id, 'appointment_reminder', reminders.channel),
+      })
       .from(reminders)
       .innerJoin(appointments, eq(appointments.id, reminders.appointmentId))
       .innerJoin(patients, eq(patients.id, reminders.patientId))
       .innerJoin(practices, eq(practices.id, reminders.practiceId))
+      .leftJoin(contactPoints, eq(contactPoints.patientId, patients.id))
       .where(eq(reminders.id, reminderId))
       .for('update', { of: reminders });
+    const row = rows[0];
     // a reminder that was sent, skipped or called off stays as it is (a redelivered job)
     if (!row || row.reminder.status !== 'planned') return { queued: false };
     const { reminder, appointment, patient, practice } = row;
@@ -60,21 +74,24 @@ export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, remi
       await tx.update(reminders).set({ dueAt: when.at, updatedAt: now }).where(eq(reminders.id, reminder.id));
       return { defer: when.at, reason: "quiet hours: the reminder waits for 8:00 in the patient's time zone" };
     }
-    // consent and contacts as they are now: a patient may have texted STOP since it was planned
-    const contacts = await tx.select().from(contactPoints).where(eq(contactPoints.patientId, patient.id));
+    // consent and contacts as they are now (read under the reminder's lock): a patient may
+    // have texted STOP since it was planned
+    const contacts = rows.flatMap((r) => (r.contact ? [r.contact] : []));
     const adapted = adaptStep({ channel: reminder.channel, minutesBefore: reminder.offsetMinutes }, { preferredChannel: null }, contacts);
     if (adapted.skip) return skip(adapted.skip);
     const contact = contactFor(reminder.channel, contacts);
     const rendered = await renderForPractice(tx, {
       practiceId: practice.id,
-      numberTexted: await practiceNumber(tx, practice.id),
+      practice,
+      overrides: row.overrides,
+      numberTexted: row.practiceNumber,
       purpose: 'appointment_reminder',
       language: patient.language,
       channel: reminder.channel,
       vars: { patient: { firstName: firstNameOrGreeting(patient.firstName, patient.language) }, appointment: { startsAt: appointment.startsAt } },
       timeZone: zone,
     });
-    const conversationId = await outreachConversation(tx, practice.id, patient.id, reminder.channel, now);
+    const conversationId = row.conversationId ?? (await outreachConversation(tx, practice.id, patient.id, reminder.channel, now));
     const { messageId } = await queueOutbound(tx, {
       practiceId: practice.id,
       conversationId,
@@ -84,7 +101,7 @@ export async function dispatchReminder(deps: Pick<JobDeps, 'db' | 'clock'>, remi
       html: rendered.html ?? null,
       purpose: 'outreach',
       authorType: 'automation',
-      contactPointId: contact?.id ?? null,
+      contact: contact ?? null,
       idempotencyKey: `reminder:${reminder.id}`,
       meta: { reminderId: reminder.id, appointmentId: appointment.id, template: 'appointment_reminder' },
       now,
