@@ -4,7 +4,7 @@
  * fires only when context is ignored (a negated, past, hypothetical or resolved emergency)
  * does not raise urgency but still asks for a person, and so does any self-harm word.
  */
-import { findMentions, mayBeClinical, view, type Mention, type TokenView } from './concepts.js';
+import { findMentions, INNER_DENIAL_HINT, mayBeClinical, POST_IMPAIRED_HINT, view, type Mention, type TokenView } from './concepts.js';
 import { analyseContext, type Finding } from './context.js';
 import { childOf, FRAMES, View, type Ctx, type FrameHit } from './frames.js';
 import { readMeasures } from './measures.js';
@@ -33,8 +33,6 @@ const CLINICAL_TYPES = new Set(['symptom', 'event', 'harm']);
 const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
 const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
-const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
-const INNER_DENIAL_HINT = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'hardly']);
 const HABITUAL = new Set(['when', 'whenever', 'cuando', 'usually', 'sometimes', 'always', 'often', 'normally', 'siempre', 'aveces', 'veces', 'normalmente', 'seguido']);
 const VITAL_KINDS = new Set(['spo2', 'hr', 'sbp', 'dbp', 'glucose', 'temp_c', 'inr', 'rr', 'sodium', 'potassium', 'pill_count', 'dose_mg']);
 const SELF_HARM = new Set(['wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt', 'harm_plan']);
