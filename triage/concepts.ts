@@ -321,21 +321,40 @@ function matchFrom(elems: Elem[], k: number, ts: TokenView[], i: number): number
 }
 
 // the patterns that can start at a word, in look-up order (stem, word, prefix), each once and
-// only those whose first element the word matches: the same for every message holding the word
-const STARTS = new Map<string, Pattern[]>();
-function startingAt(t: TokenView): Pattern[] {
-  let list = STARTS.get(t.w);
-  if (list) return list;
-  list = [];
+// only those whose first element the word matches: the same for every message holding the word.
+// A word that starts many patterns ("me", "no", "my") also files them by the later word each
+// needs, so a message looks up its own words there instead of testing every pattern.
+interface Starts {
+  list: Pattern[];
+  /** need value -> positions in list (only for long lists) */
+  byNeed: Map<string, number[]> | null;
+  /** positions in list of patterns without a needed word */
+  free: number[];
+}
+const MANY_STARTS = 24;
+const STARTS = new Map<string, Starts>();
+function startingAt(t: TokenView): Starts {
+  let st = STARTS.get(t.w);
+  if (st) return st;
+  const list: Pattern[] = [];
   const add = (ps: Pattern[] | undefined) => {
-    for (const p of ps ?? []) if (!list!.includes(p) && elemMatches(p.elems[0]!, t)) list!.push(p);
+    for (const p of ps ?? []) if (!list.includes(p) && elemMatches(p.elems[0]!, t)) list.push(p);
   };
   add(BY_STEM.get(t.stemEn));
   add(BY_WORD.get(t.w));
   if (t.w.length >= 3) add(BY_PREFIX.get(t.w.slice(0, 3)));
+  st = { list, byNeed: null, free: [] };
+  if (list.length > MANY_STARTS) {
+    const byNeed = new Map<string, number[]>();
+    list.forEach((p, k) => {
+      if (!p.need) st!.free.push(k);
+      else for (const v of new Set(p.need.map((a) => a.value))) (byNeed.get(v) ?? byNeed.set(v, []).get(v)!).push(k);
+    });
+    st.byNeed = byNeed;
+  }
   if (STARTS.size >= 100_000) STARTS.clear();
-  STARTS.set(t.w, list);
-  return list;
+  STARTS.set(t.w, st);
+  return st;
 }
 
 function needMet(need: Alt[], present: Set<string>): boolean {
@@ -351,16 +370,17 @@ export function findMentions(ts: TokenView[]): Mention[] {
     present.add(t.w);
     present.add(t.stemEn);
   }
-  const tryList = (list: Pattern[] | undefined, i: number, seen: Set<Pattern> | null) => {
+  const tryPattern = (p: Pattern, i: number) => {
+    const end = matchFrom(p.elems, 0, ts, i);
+    if (end >= i) raw.push({ id: p.concept.id, type: p.concept.type, from: i, to: end, lang: p.lang, pattern: p.source });
+  };
+  const tryList = (list: Pattern[] | undefined, i: number, seen: Set<Pattern>) => {
     if (!list) return;
     for (const p of list) {
-      if (seen) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-      }
+      if (seen.has(p)) continue;
+      seen.add(p);
       if (p.need && !needMet(p.need, present)) continue;
-      const end = matchFrom(p.elems, 0, ts, i);
-      if (end >= i) raw.push({ id: p.concept.id, type: p.concept.type, from: i, to: end, lang: p.lang, pattern: p.source });
+      tryPattern(p, i);
     }
   };
   for (let i = 0; i < ts.length; i++) {
@@ -372,7 +392,19 @@ export function findMentions(ts: TokenView[]): Mention[] {
       tryList(BY_WORD.get(t.w), i, seen);
       continue;
     }
-    tryList(startingAt(t), i, null);
+    const st = startingAt(t);
+    if (!st.byNeed) {
+      for (const p of st.list) if (!p.need || needMet(p.need, present)) tryPattern(p, i);
+      continue;
+    }
+    // the patterns whose needed word the message holds, in list order
+    const at = st.free.slice();
+    for (const w of present) {
+      const ks = st.byNeed.get(w);
+      if (ks) for (const k of ks) at.push(k);
+    }
+    at.sort((a, b) => a - b);
+    for (let j = 0; j < at.length; j++) if (j === 0 || at[j] !== at[j - 1]) tryPattern(st.list[at[j]!]!, i);
   }
   return cleanUp(raw.filter((m) => m.id !== 'accidental' || !isSchedule(ts, m.to + 1)));
 }
