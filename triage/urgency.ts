@@ -124,7 +124,8 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
   const vitals = ctxResult.measures.some((m) => m.affirmed && VITAL_KINDS.has(m.kind));
   const evidenceCount = evidence.size + (vitals ? 1 : 0);
   // ... nor says it comes with a habit or a trigger ("when I drink coffee", "cuando me siento mucho")
-  const clean = !ctxResult.findings.some((f) => f.negated || f.historical || f.hypothetical || f.resolved || f.idiom) && !words.some((w) => HABITUAL.has(w));
+  // (or told of someone else who is fine: "my friend's dad had a stroke")
+  const clean = !ctxResult.findings.some((f) => !f.affirmed) && !words.some((w) => HABITUAL.has(w));
   const modelMayRaise = evidenceCount >= 2 || (evidenceCount === 1 && clean && score !== null && score.emergency >= URGENCY_THRESHOLDS.emergencyOneFinding);
   let urgency: Urgency = 'routine';
   let decidedBy: UrgencyAssessment['decidedBy'] = 'none';
