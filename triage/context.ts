@@ -65,11 +65,11 @@ const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
 const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'checked', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'checar', 'revisarme', 'revisar', 'medirme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
-// "no breathing problems", "sin problemas para respirar": the denial is of the problem, and the
-// function named with it is not said to fail
+const PROBLEM_LINKS = new Set(['para', 'al', 'con', 'de', 'to', 'with']);
 const PROBLEM_NOUNS = new Set(['problem', 'problems', 'issue', 'issues', 'trouble', 'troubles', 'difficulty', 'difficulties', 'complaints', 'concerns', 'problema', 'problemas', 'dificultad', 'molestias']);
 // "sin orinar", "sin panal mojado", "without peeing": a function done without is one that failed
 const WITHOUT = new Set(['sin', 'without']);
+const DURATION_AFTER_GONE = new Set(['all', 'since', 'over', 'more', 'almost', 'nearly', 'about', 'like', 'a', 'an', 'two', 'three', 'four', 'five', 'six', 'ten', 'twelve', 'hours', 'days', 'without']);
 const PAPER_WORDS = new Set(['bill', 'bills', 'billed', 'billing', 'charge', 'charged', 'charges', 'statement', 'invoice', 'insurance', 'copay', 'receipt', 'cuenta', 'factura', 'facturas', 'cobro', 'cobraron', 'recibo', 'aseguranza']);
 const FOR_WORDS = new Set(['for', 'from', 'por']);
 // "sintomas de infeccion de orina y estoy embarazada", "i have symptoms of a uti": symptoms of
@@ -127,7 +127,13 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   const normalOf = new Map<Mention, boolean>();
   for (const f of mentions) {
     if (f.type !== 'function') continue;
-    if (PROBLEM_NOUNS.has(ts[f.to + 1]?.w ?? '')) continue;
+    // a problem with a function is its impairment, and a denial before it stays a denial:
+    // "has breathing problems", "problemas para respirar" / "no breathing problems", "sin
+    // problemas para respirar"
+    if (PROBLEM_NOUNS.has(ts[f.to + 1]?.w ?? '') || (PROBLEM_LINKS.has(ts[f.from - 1]?.w ?? '') && PROBLEM_NOUNS.has(ts[f.from - 2]?.w ?? ''))) {
+      impairedOf.set(f, true);
+      continue;
+    }
     let best: Mention | undefined;
     for (const u of cues) {
       if (u.id !== 'unable' || inPseudo(u.from)) continue;
@@ -309,6 +315,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     }
     // "ya no puedo abrir los ojos": no longer able, not better
     if (cue.pattern === 'ya no' && ABLE.has(ts[cue.to + 1]?.w ?? '')) continue;
+    // "has gone 10 hours without a wet diaper", "went all night without": a span of time, not a recovery
+    if (/(^| )(gone|went)$/.test(cue.pattern) && (ts[cue.to + 1]?.isNum || DURATION_AFTER_GONE.has(ts[cue.to + 1]?.w ?? ''))) continue;
     // "me paro", "cuando me paro": I stand up
     if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
