@@ -45,7 +45,7 @@ function numberAt(ts: TokenView[], i: number, allowWords = true): number {
   const t = ts[i];
   if (!t) return Number.NaN;
   if (t.isNum) return t.value;
-  if (allowWords && t.w in NUMBER_WORDS && t.w !== 'a' && t.w !== 'an' && t.w !== 'once') return NUMBER_WORDS[t.w]!;
+  if (allowWords && Object.hasOwn(NUMBER_WORDS, t.w) && t.w !== 'a' && t.w !== 'an' && t.w !== 'once') return NUMBER_WORDS[t.w]!;
   return Number.NaN;
 }
 
