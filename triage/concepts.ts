@@ -133,7 +133,8 @@ const COMMON_WORDS = new Set(
     'back day today time good left something someone little some any all very much too now not no cannot ' +
     'de la el los las que y en un una por para con se lo le les al del su sus mi ya muy pero como o mas ' +
     'tengo tiene tienen tener esta estoy estar necesito quiero quisiera puedo puede pueden hacer tomar habla hablo ' +
-    'hoy manana despues ahora dia bien todo algo hace fue')
+    'hoy manana despues ahora dia bien todo algo hace fue ' +
+    'up down off over into onto one two three four five si es yo tu te nos son hay ni sin ser va van ir')
     .split(' ')
     .flatMap((w) => [w, stem(w, 'en')]),
 );
