@@ -230,8 +230,7 @@ function pairSeen(pairs: [Alt[], Alt[]][], ts: TokenView[], words: Set<string>):
 
 /**
  * Cheap first look: can this message name anything clinical at all? A word that starts a
- * clinical concept (or both words of a clinical phrase made of everyday words, "give up"), a
- * number (a temperature, a dose, a pill count), or two words of a function and its impairment: a function
+ * clinical concept (or both words of a clinical phrase made of everyday words, "give up") or two words of a function and its impairment: a function
  * word ("breathe", "despierta") and a word that can say it fails ("cannot", "no", "fast",
  * "raro"). When not, urgency is routine without matching the lexicon. ("Can I see the doctor
  * tomorrow" has neither: requests like it were about half of all messages.)
@@ -241,8 +240,6 @@ export function mayBeClinical(ts: TokenView[]): boolean {
   let bits = 0;
   for (const t of ts) {
     if (t.isPunct) continue;
-    // a number may be a measure by itself ("tengo 38.3", "500 mg", "30 pills")
-    if (t.isNum) return true;
     const k = gateKind(t);
     if (k & CLINICAL_WORD) return true;
     if (k & (FUNCTION_WORD | UNABLE_WORD)) fn++;
@@ -361,6 +358,12 @@ function startingAt(t: TokenView): Starts {
 function needMet(need: Alt[], present: Set<string>): boolean {
   for (let k = 0; k < need.length; k++) if (present.has(need[k]!.value)) return true;
   return false;
+}
+
+/** A medication name starts at this word ("30 xanax", "2 tylenol"). */
+export function startsMedication(t: TokenView): boolean {
+  if (t.isPunct || t.isNum) return false;
+  return startingAt(t).list.some((p) => p.concept.type === 'medication');
 }
 
 /** All concept mentions in the tokens; masks remove the words they cover from clinical concepts. */

@@ -7,7 +7,7 @@
 import { findMentions, INNER_DENIAL_HINT, mayBeClinical, POST_IMPAIRED_HINT, view, type Mention, type TokenView } from './concepts.js';
 import { analyseContext, type Finding } from './context.js';
 import { childOf, FRAMES, View, type Ctx, type FrameHit } from './frames.js';
-import { readMeasures } from './measures.js';
+import { mayMeasure, readMeasures } from './measures.js';
 import type { Token } from './text.js';
 import type { Language, Urgency } from './types.js';
 import { scoreUrgency, urgencyFeatures, URGENCY_THRESHOLDS, type UrgencyModel, type UrgencyScore } from './urgency-model.js';
@@ -76,7 +76,8 @@ function runFrames(ctx: Ctx): FrameHit[] {
 
 export function assessUrgency(tokens: Token[], corrected: Token[], language: Language, rawText: string, model: UrgencyModel | null): UrgencyAssessment {
   const tvRaw: TokenView[] = view(tokens);
-  if (!mayBeClinical(tvRaw) && (corrected === tokens || !mayBeClinical(view(corrected)))) {
+  const gated = (tv: TokenView[]) => !mayBeClinical(tv) && !mayMeasure(tv);
+  if (gated(tvRaw) && (corrected === tokens || gated(view(corrected)))) {
     return { urgency: 'routine', frames: [], suppressed: [], findings: [], measures: [], score: null, needsHuman: [], tokens: corrected, decidedBy: 'none', features: [] };
   }
   let mentions = findMentions(tvRaw);
