@@ -49,8 +49,9 @@ export function contributions(model: SoftmaxModel, feats: string[], label: strin
   const j = model.labels.indexOf(label);
   if (j < 0) return [];
   const rows: { feature: string; weight: number }[] = [];
+  const weights = weightMap(model);
   for (const f of new Set(feats)) {
-    const w = model.weights[f];
+    const w = weights.get(f);
     if (!w) continue;
     // contribution relative to the mean over labels, so shared words do not dominate
     const mean = w.reduce((a, b) => a + b, 0) / w.length;

@@ -125,59 +125,137 @@ for (const p of PATTERNS) {
 // words that can start something clinical: a message with none of them names nothing clinical
 const GATE_TYPES = new Set<ConceptType>(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity', 'vital']);
 const GATE_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
-const gate = { clinical: new Set<string>(), clinicalPrefix: new Set<string>(), fn: new Set<string>(), fnPrefix: new Set<string>() };
+// words most messages hold, whatever they are about (requests, greetings, grammar): a
+// pattern is gated on one of them only when it has no other required word
+const COMMON_WORDS = new Set(
+  ('the a an i my me is it to and of on at in for with from this that there be been was were had has have am are do did ' +
+    'can could will would should need want get got go come make take give see feel know like just still out about after ' +
+    'back day today time good left something someone little some any all very much too now not no cannot ' +
+    'de la el los las que y en un una por para con se lo le les al del su sus mi ya muy pero como o mas ' +
+    'tengo tiene tienen tener esta estoy estar necesito quiero quisiera puedo puede pueden hacer tomar habla hablo ' +
+    'hoy manana despues ahora dia bien todo algo hace fue ' +
+    'up down off over into onto one two three four five si es yo tu te nos son hay ni sin ser va van ir')
+    .split(' ')
+    .flatMap((w) => [w, stem(w, 'en')]),
+);
+type GateSet = 'clinical' | 'fn' | 'unable';
+interface GateWords {
+  words: Set<string>;
+  prefixes: Set<string>;
+  /** patterns made only of everyday words ("give up", "ya no tengo"): two of their words, both needed */
+  pairs: [Alt[], Alt[]][];
+}
+const gate: Record<GateSet, GateWords> = {
+  clinical: { words: new Set(), prefixes: new Set(), pairs: [] },
+  fn: { words: new Set(), prefixes: new Set(), pairs: [] },
+  unable: { words: new Set(), prefixes: new Set(), pairs: [] },
+};
+const isCommon = (e: Elem) => e.alts.some((a) => a.kind !== 'prefix' && COMMON_WORDS.has(a.value));
 for (const p of PATTERNS) {
-  const kind = GATE_TYPES.has(p.concept.type) || GATE_IDS.has(p.concept.id) ? 'clinical' : p.concept.type === 'function' || p.concept.id === 'unable' ? 'fn' : null;
+  const kind: GateSet | null = GATE_TYPES.has(p.concept.type) || GATE_IDS.has(p.concept.id) ? 'clinical' : p.concept.type === 'function' ? 'fn' : p.concept.id === 'unable' ? 'unable' : null;
   if (!kind) continue;
-  // the pattern's most telling word (the longest of its required words), not its first:
-  // "me falta el aire" is gated on "falta", not on "me"
-  let best: Elem | null = null;
-  let bestLen = -1;
-  for (const e of p.elems) {
-    if (e.kind !== 'stem' || e.optional) continue;
-    const len = Math.min(...e.alts.map((a) => a.value.length));
-    if (len > bestLen) {
-      best = e;
-      bestLen = len;
-    }
+  // the pattern's most telling word, not its first: the longest of its required words that
+  // no everyday message is full of ("me falta el aire" is gated on "falta", not on "me";
+  // "need ~ refill" on "refill", not on "need")
+  const required = p.elems
+    .filter((e) => e.kind === 'stem' && !e.optional)
+    .map((e) => ({ e, score: (isCommon(e) ? 0 : 100) + Math.min(...e.alts.map((a) => a.value.length)) }))
+    .sort((a, b) => b.score - a.score);
+  const best = required[0];
+  if (!best) continue;
+  if (best.score < 100 && required.length >= 2) {
+    gate[kind].pairs.push([best.e.alts, required[1]!.e.alts]);
+    continue;
   }
-  for (const a of best?.alts ?? []) {
-    if (a.kind === 'prefix') gate[kind === 'clinical' ? 'clinicalPrefix' : 'fnPrefix'].add(a.value);
-    else gate[kind].add(a.value);
+  for (const a of best.e.alts) {
+    if (a.kind === 'prefix') gate[kind].prefixes.add(a.value);
+    else gate[kind].words.add(a.value);
   }
 }
+
+/** Words after a function that say it works badly ("breathing fast", "habla raro"). */
+export const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
+/** A denial inside a function's own words ("baby is not moving", "el bebe no patea"). */
+export const INNER_DENIAL_HINT = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'hardly']);
 
 function hasPrefix(prefixes: Set<string>, w: string): boolean {
   for (let k = 3; k <= w.length; k++) if (prefixes.has(w.slice(0, k))) return true;
   return false;
 }
+const inGate = (g: GateSet, t: TokenView) => gate[g].words.has(t.stemEn) || gate[g].words.has(t.w) || hasPrefix(gate[g].prefixes, t.w);
 
-/**
- * Cheap first look: can this message name anything clinical at all? (A word that starts a
- * clinical concept, or a function word with a word that can impair it.) When not, urgency is
- * routine without matching the lexicon.
- */
-// what each word is to the gate (the stem is a function of the word): 2 clinical, 1 function, 0 neither
+// what each word is to the gate (the stem is a function of the word), as bits
+const CLINICAL_WORD = 4;
+const FUNCTION_WORD = 1;
+/** a word that can start an "unable" cue ("cannot", "no", "barely") */
+const UNABLE_WORD = 2;
+/** a word that impairs a function without being a cue ("fast", "raro", "nunca") */
+const IMPAIRING_WORD = 8;
 const GATE_MEMO = new Map<string, number>();
 function gateKind(t: TokenView): number {
   let k = GATE_MEMO.get(t.w);
   if (k === undefined) {
-    k = gate.clinical.has(t.stemEn) || gate.clinical.has(t.w) || hasPrefix(gate.clinicalPrefix, t.w) ? 2 : gate.fn.has(t.stemEn) || gate.fn.has(t.w) || hasPrefix(gate.fnPrefix, t.w) ? 1 : 0;
+    if (inGate('clinical', t)) k = CLINICAL_WORD;
+    else {
+      k = (inGate('fn', t) ? FUNCTION_WORD : 0) | (inGate('unable', t) ? UNABLE_WORD : 0);
+      if (POST_IMPAIRED_HINT.has(t.w) || INNER_DENIAL_HINT.has(t.w)) k |= IMPAIRING_WORD;
+    }
     if (GATE_MEMO.size >= 100_000) GATE_MEMO.clear();
     GATE_MEMO.set(t.w, k);
   }
   return k;
 }
 
+/** words and stems of the message (prefixes are looked for word by word) */
+function wordsOf(ts: TokenView[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of ts) {
+    if (t.isPunct) continue;
+    out.add(t.w);
+    out.add(t.stemEn);
+  }
+  return out;
+}
+
+function pairSeen(pairs: [Alt[], Alt[]][], ts: TokenView[], words: Set<string>): boolean {
+  const has = (alts: Alt[]) => {
+    for (const a of alts) {
+      if (a.kind !== 'prefix' ? words.has(a.value) : ts.some((t) => !t.isPunct && t.w.startsWith(a.value))) return true;
+    }
+    return false;
+  };
+  for (const [a, b] of pairs) if (has(a) && has(b)) return true;
+  return false;
+}
+
+/**
+ * Cheap first look: can this message name anything clinical at all? A word that starts a
+ * clinical concept (or both words of a clinical phrase made of everyday words, "give up") or two words of a function and its impairment: a function
+ * word ("breathe", "despierta") and a word that can say it fails ("cannot", "no", "fast",
+ * "raro"). When not, urgency is routine without matching the lexicon. ("Can I see the doctor
+ * tomorrow" has neither: requests like it were about half of all messages.)
+ */
 export function mayBeClinical(ts: TokenView[]): boolean {
   let fn = 0;
+  let bits = 0;
   for (const t of ts) {
     if (t.isPunct) continue;
     const k = gateKind(t);
-    if (k === 2) return true;
-    if (k === 1) fn++;
+    if (k & CLINICAL_WORD) return true;
+    if (k & (FUNCTION_WORD | UNABLE_WORD)) fn++;
+    bits |= k;
   }
-  return fn >= 2;
+  const words = wordsOf(ts);
+  if (pairSeen(gate.clinical.pairs, ts, words)) return true;
+  if (pairSeen(gate.fn.pairs, ts, words)) {
+    bits |= FUNCTION_WORD;
+    fn++;
+  }
+  if (!(bits & UNABLE_WORD) && pairSeen(gate.unable.pairs, ts, words)) {
+    bits |= UNABLE_WORD;
+    fn++;
+  }
+  return fn >= 2 && (bits & FUNCTION_WORD) !== 0 && (bits & (UNABLE_WORD | IMPAIRING_WORD)) !== 0;
 }
 
 export const conceptTypes = new Map([...CONCEPTS, MED_NAMES].map((c) => [c.id, c.type]));
@@ -240,37 +318,97 @@ function matchFrom(elems: Elem[], k: number, ts: TokenView[], i: number): number
   return best;
 }
 
+// the patterns that can start at a word, in look-up order (stem, word, prefix), each once and
+// only those whose first element the word matches: the same for every message holding the word.
+// A word that starts many patterns ("me", "no", "my") also files them by the later word each
+// needs, so a message looks up its own words there instead of testing every pattern.
+interface Starts {
+  list: Pattern[];
+  /** need value -> positions in list (only for long lists) */
+  byNeed: Map<string, number[]> | null;
+  /** positions in list of patterns without a needed word */
+  free: number[];
+}
+const MANY_STARTS = 24;
+const STARTS = new Map<string, Starts>();
+function startingAt(t: TokenView): Starts {
+  let st = STARTS.get(t.w);
+  if (st) return st;
+  const list: Pattern[] = [];
+  const add = (ps: Pattern[] | undefined) => {
+    for (const p of ps ?? []) if (!list.includes(p) && elemMatches(p.elems[0]!, t)) list.push(p);
+  };
+  add(BY_STEM.get(t.stemEn));
+  add(BY_WORD.get(t.w));
+  if (t.w.length >= 3) add(BY_PREFIX.get(t.w.slice(0, 3)));
+  st = { list, byNeed: null, free: [] };
+  if (list.length > MANY_STARTS) {
+    const byNeed = new Map<string, number[]>();
+    list.forEach((p, k) => {
+      if (!p.need) st!.free.push(k);
+      else for (const v of new Set(p.need.map((a) => a.value))) (byNeed.get(v) ?? byNeed.set(v, []).get(v)!).push(k);
+    });
+    st.byNeed = byNeed;
+  }
+  if (STARTS.size >= 100_000) STARTS.clear();
+  STARTS.set(t.w, st);
+  return st;
+}
+
+function needMet(need: Alt[], present: Set<string>): boolean {
+  for (let k = 0; k < need.length; k++) if (present.has(need[k]!.value)) return true;
+  return false;
+}
+
+/** A medication name starts at this word ("30 xanax", "2 tylenol"). */
+export function startsMedication(t: TokenView): boolean {
+  if (t.isPunct || t.isNum) return false;
+  return startingAt(t).list.some((p) => p.concept.type === 'medication');
+}
+
 /** All concept mentions in the tokens; masks remove the words they cover from clinical concepts. */
 export function findMentions(ts: TokenView[]): Mention[] {
   const raw: Mention[] = [];
-  const seen = new Set<Pattern>();
   const present = new Set<string>();
   for (const t of ts) {
     present.add(t.w);
     present.add(t.stemEn);
   }
-  const tryList = (list: Pattern[] | undefined, i: number) => {
+  const tryPattern = (p: Pattern, i: number) => {
+    const end = matchFrom(p.elems, 0, ts, i);
+    if (end >= i) raw.push({ id: p.concept.id, type: p.concept.type, from: i, to: end, lang: p.lang, pattern: p.source });
+  };
+  const tryList = (list: Pattern[] | undefined, i: number, seen: Set<Pattern>) => {
     if (!list) return;
     for (const p of list) {
       if (seen.has(p)) continue;
       seen.add(p);
-      if (p.need && !p.need.some((a) => present.has(a.value))) continue;
-      const end = matchFrom(p.elems, 0, ts, i);
-      if (end >= i) raw.push({ id: p.concept.id, type: p.concept.type, from: i, to: end, lang: p.lang, pattern: p.source });
+      if (p.need && !needMet(p.need, present)) continue;
+      tryPattern(p, i);
     }
   };
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
     if (t.isPunct) continue;
-    seen.clear();
     if (t.isNum) {
-      tryList(BY_NUMBER, i);
-      tryList(BY_WORD.get(t.w), i);
+      const seen = new Set<Pattern>();
+      tryList(BY_NUMBER, i, seen);
+      tryList(BY_WORD.get(t.w), i, seen);
       continue;
     }
-    tryList(BY_STEM.get(t.stemEn), i);
-    tryList(BY_WORD.get(t.w), i);
-    if (t.w.length >= 3) tryList(BY_PREFIX.get(t.w.slice(0, 3)), i);
+    const st = startingAt(t);
+    if (!st.byNeed) {
+      for (const p of st.list) if (!p.need || needMet(p.need, present)) tryPattern(p, i);
+      continue;
+    }
+    // the patterns whose needed word the message holds, in list order
+    const at = st.free.slice();
+    for (const w of present) {
+      const ks = st.byNeed.get(w);
+      if (ks) for (const k of ks) at.push(k);
+    }
+    at.sort((a, b) => a - b);
+    for (let j = 0; j < at.length; j++) if (j === 0 || at[j] !== at[j - 1]) tryPattern(st.list[at[j]!]!, i);
   }
   return cleanUp(raw.filter((m) => m.id !== 'accidental' || !isSchedule(ts, m.to + 1)));
 }

@@ -64,7 +64,19 @@ const POST_STOPPED = new Set(['stopped', 'stop', 'stops', 'quit', 'ceased', 'par
 const POST_IMPAIRED = new Set(['hard', 'difficult', 'labored', 'laboured', 'fast', 'rapid', 'rapidly', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'slowly', 'badly', 'poorly', 'less', 'mal', 'raro', 'rara', 'rapido', 'rapida', 'dificil', 'lento', 'lenta', 'agitado', 'agitada', 'menos', 'feo', 'wrong', 'off', 'trabajoso']);
 const POST_NORMAL = new Set(['fine', 'ok', 'okay', 'normal', 'normally', 'well', 'good', 'bien', 'normalmente', 'comfortably', 'easy', 'easily', 'tranquilo', 'tranquila']);
 const PREPOSITIONS = new Set(['in', 'of', 'at', 'from', 'with', 'del', 'de', 'en', 'con']);
-const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'revisarme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
+const PREVENTIVE = new Set(['checkup', 'tested', 'screened', 'screening', 'checked', 'cholesterol', 'refresher', 'class', 'course', 'chequeo', 'checarme', 'checarse', 'checar', 'revisarme', 'revisar', 'medirme', 'pruebas', 'estudios', 'colesterol', 'curso', 'clase', 'talk', 'hablar']);
+const PROBLEM_LINKS = new Set(['para', 'al', 'con', 'de', 'to', 'with']);
+const PROBLEM_NOUNS = new Set(['problem', 'problems', 'issue', 'issues', 'trouble', 'troubles', 'difficulty', 'difficulties', 'complaints', 'concerns', 'problema', 'problemas', 'dificultad', 'molestias']);
+// "sin orinar", "sin panal mojado", "without peeing": a function done without is one that failed
+const WITHOUT = new Set(['sin', 'without']);
+const DURATION_AFTER_GONE = new Set(['all', 'since', 'over', 'more', 'almost', 'nearly', 'about', 'like', 'a', 'an', 'two', 'three', 'four', 'five', 'six', 'ten', 'twelve', 'hours', 'days', 'without']);
+const PAPER_WORDS = new Set(['bill', 'bills', 'billed', 'billing', 'charge', 'charged', 'charges', 'statement', 'invoice', 'insurance', 'copay', 'receipt', 'cuenta', 'factura', 'facturas', 'cobro', 'cobraron', 'recibo', 'aseguranza']);
+const FOR_WORDS = new Set(['for', 'from', 'por']);
+// "sintomas de infeccion de orina y estoy embarazada", "i have symptoms of a uti": symptoms of
+// something told as had, not asked about
+const SYMPTOMS_OF = /^(sintomas de|symptoms of|signs of|senales de)$/;
+const HAVING = new Set(['have', 'has', 'having', 'had', 'tengo', 'tiene', 'tienes', 'con', 'presenta', 'showing']);
+const TOLD_AS_HAD = new Set(['estoy', 'tengo', 'im', 'am', 'i']);
 const FOR_SELF = new Set(['too', 'myself', 'hacerme', 'checarme', 'revisarme', 'tambien', 'yo']);
 const SI_YES_BEFORE = new Set(['hola', 'alo', 'halo', 'bueno', 'buenas', 'ah', 'ay', 'eh', 'pues', 'este', 'oiga', 'mire', 'claro', 'ok', 'okay', 'dime', 'digame', 'mande']);
 const SI_YES_AFTER = new Set(['mire', 'mira', 'buenas', 'buenos', 'buen', 'hola', 'alo', 'doctor', 'doctora', 'dotor', 'dotora', 'senor', 'senora', 'senorita', 'senito', 'mija', 'mijo', 'mami', 'papi', 'claro', 'gracias', 'oiga', 'fijese', 'disculpe', 'perdon', 'habla', 'hablo', 'llamo', 'gracia', 'si', 'ok', 'okay', 'bueno', 'pues', 'este', 'mande', 'ahi', 'aqui', 'aca']);
@@ -115,6 +127,13 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
   const normalOf = new Map<Mention, boolean>();
   for (const f of mentions) {
     if (f.type !== 'function') continue;
+    // a problem with a function is its impairment, and a denial before it stays a denial:
+    // "has breathing problems", "problemas para respirar" / "no breathing problems", "sin
+    // problemas para respirar"
+    if (PROBLEM_NOUNS.has(ts[f.to + 1]?.w ?? '') || (PROBLEM_LINKS.has(ts[f.from - 1]?.w ?? '') && PROBLEM_NOUNS.has(ts[f.from - 2]?.w ?? ''))) {
+      impairedOf.set(f, true);
+      continue;
+    }
     let best: Mention | undefined;
     for (const u of cues) {
       if (u.id !== 'unable' || inPseudo(u.from)) continue;
@@ -138,6 +157,12 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     if (best) {
       impairedOf.set(f, true);
       for (let k = best.from; k <= best.to; k++) consumedTokens.add(k);
+      continue;
+    }
+    const without = cues.find((u) => u.id === 'neg' && WITHOUT.has(u.pattern) && u.to < f.from && f.from - u.to <= 2 && clauseOf[u.to] === clauseOf[f.from]);
+    if (without) {
+      impairedOf.set(f, true);
+      for (let k = without.from; k <= without.to; k++) consumedTokens.add(k);
       continue;
     }
     const after = [ts[f.to + 1]?.w, ts[f.to + 2]?.w, ts[f.to + 3]?.w];
@@ -241,6 +266,12 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     // "como si me pusieran una bolsa": a comparison, not a hypothesis
     if (word === 'si' && ts[cue.from - 1]?.w === 'como') continue;
     if (word === 'si' && (SI_YES_BEFORE.has(ts[cue.from - 1]?.w ?? '') || SI_YES_AFTER.has(ts[cue.to + 1]?.w ?? ''))) continue;
+    if (SYMPTOMS_OF.test(word)) {
+      const before = ts.slice(Math.max(0, cue.from - 2), cue.from);
+      let toldAsHad = before.some((t) => HAVING.has(t.w));
+      for (let k = cue.to + 1; k + 1 < n && sentenceOf[k] === sentenceOf[cue.from]; k++) if ((ts[k]!.w === 'y' || ts[k]!.w === 'and') && TOLD_AS_HAD.has(ts[k + 1]!.w)) toldAsHad = true;
+      if (toldAsHad) continue;
+    }
     const sentence = sentenceOf[cue.from];
     const closing = /^(just asking|just curious|solo pregunto|por curiosidad|hypothetically|asking for a friend)$/.test(word) && (cue.to + 1 >= n || ts[cue.to + 1]!.isPunct);
     if (closing) {
@@ -284,6 +315,8 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     }
     // "ya no puedo abrir los ojos": no longer able, not better
     if (cue.pattern === 'ya no' && ABLE.has(ts[cue.to + 1]?.w ?? '')) continue;
+    // "has gone 10 hours without a wet diaper", "went all night without": a span of time, not a recovery
+    if (/(^| )(gone|went)$/.test(cue.pattern) && (ts[cue.to + 1]?.isNum || DURATION_AFTER_GONE.has(ts[cue.to + 1]?.w ?? ''))) continue;
     // "me paro", "cuando me paro": I stand up
     if (cue.pattern === 'paro' && (before[before.length - 1] === 'me' || before[before.length - 1] === 'te')) continue;
     const sentence = sentenceOf[cue.from]!;
@@ -364,6 +397,18 @@ export function analyseContext(ts: TokenView[], mentions: Mention[], measures: M
     if (m.type !== 'event' || !adminSentences.has(sentenceOf[m.from]!) || currentSentences.has(sentenceOf[m.from]!)) continue;
     if (mentions.some((o) => o.type === 'symptom' && sentenceOf[o.from] === sentenceOf[m.from])) continue;
     for (let k = m.from; k <= m.to; k++) historical[k] = 1;
+  }
+
+  // "the bill for my chest pain", "la cuenta de urgencias por el dolor de pecho": a symptom
+  // named as what a bill, a form or the insurance was for, with nothing saying it is now
+  for (let k = 0; k < n; k++) {
+    if (!PAPER_WORDS.has(ts[k]!.w) || currentSentences.has(sentenceOf[k]!)) continue;
+    for (const m of mentions) {
+      if ((m.type !== 'symptom' && m.type !== 'body' && m.type !== 'event') || m.from <= k || sentenceOf[m.from] !== sentenceOf[k]) continue;
+      let reason = false;
+      for (let j = Math.max(k + 1, m.from - 3); j < m.from; j++) if (FOR_WORDS.has(ts[j]!.w)) reason = true;
+      if (reason) for (let j = m.from; j <= m.to; j++) historical[j] = 1;
+    }
   }
 
   const aimedAtService = live('service').length > 0 || live('admin').length > 0;

@@ -165,6 +165,19 @@ function parseDob(fragment: string): string | undefined {
 const DATE_HINT =
   /\d\s*[:/.-]\s*\d|\d\s*(st|nd|rd|th|am|pm|a\.?m|p\.?m|o ?clock|h|hrs?|hours?|mins?|minutes?|days?|wks?|weeks?|months?|yrs?|years?|dias?|horas?|minutos?|semanas?|meses|anos?|de la)\b|\b(at|by|on|before|after|until|til|till|around|from|to|in|for|the|a las?|las?|al|dia|day|para|el|los|antes|despues|desde|hasta|del?|and|y|or|o|-)\s*\d|\d\s*(to|or|and|a|o|y|-)\s*\d|\b\d{4}\b|\b(today|tonight|tomorrow|tmrw|yesterday|next|this|last|mon|tues?|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|noon|morning|afternoon|evening|week|month|hoy|manana|ayer|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|semana|mes|proximo|proxima|mediodia|tarde|noche)\b/i;
 
+// what only the other language's parser reads: its date words, or numbers with a separator
+const NUMERIC_DATE = String.raw`\d\s*[:/.-]\s*\d|\d\s*(st|nd|rd|th|am|pm|a\.m|p\.m|hrs?|h)\b`;
+const OTHER_LANGUAGE_DATE: Record<'en' | 'es', RegExp> = {
+  en: new RegExp(
+    String.raw`${NUMERIC_DATE}|\b(today|tonight|tomorrow|tmrw|yesterday|next|this|last|noon|midnight|morning|afternoon|evening|night|week|weekend|month|year|mon|tues?|wed|thu|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|january|feb|february|mar|march|apr|april|may|june?|july?|aug|august|sept?|september|oct|october|nov|november|dec|december|o ?clock|at|on|in|by|before|after|until|from)\b`,
+    'i',
+  ),
+  es: new RegExp(
+    String.raw`${NUMERIC_DATE}|\b(hoy|manana|ayer|anteayer|antier|pasado|lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|semana|mes|ano|proximo|proxima|siguiente|tarde|noche|mediodia|medianoche|madrugada|dia|las?|del?|el|en|para|antes|despues|desde|hasta)\b`,
+    'i',
+  ),
+};
+
 export interface DateContext {
   receivedAt: Date;
   timeZone: string;
@@ -182,11 +195,16 @@ export function extractDates(text: string, ctx: DateContext): { dates: string[];
   }
   // phone numbers look like dates to chrono
   scrubbed = scrubbed.replace(/\+?1?[\s(.-]*\d{3}[\s).-]*\d{3}[\s.-]*\d{4}\b/g, (s) => ' '.repeat(s.length));
-  if (!DATE_HINT.test(foldAccents(scrubbed))) return dateOfBirth ? { dates: [], dateOfBirth } : { dates: [] };
+  const folded = foldAccents(scrubbed);
+  if (!DATE_HINT.test(folded)) return dateOfBirth ? { dates: [], dateOfBirth } : { dates: [] };
   const ref = { instant: ctx.receivedAt, timezone: offsetMinutes(ctx.receivedAt, ctx.timeZone) };
   const primary = ctx.language === 'es' ? chrono.es : chrono;
   let results = primary.parse(scrubbed, ref, { forwardDate: true });
-  if (results.length === 0) results = (ctx.language === 'es' ? chrono : chrono.es).parse(scrubbed, ref, { forwardDate: true });
+  // the other language's parser, for a date written in it ("el martes" in an English message,
+  // "tomorrow at 3pm" in a Spanish one) or in numbers the first read otherwise ("25/12")
+  if (results.length === 0 && OTHER_LANGUAGE_DATE[ctx.language === 'es' ? 'en' : 'es'].test(folded)) {
+    results = (ctx.language === 'es' ? chrono : chrono.es).parse(scrubbed, ref, { forwardDate: true });
+  }
   const dates: string[] = [];
   for (const r of results) {
     // bare numbers ("3", "10") and durations parsed as dates are noise

@@ -306,6 +306,9 @@ export const FRAMES: Frame[] = [
         first(v.get('mechanism')),
         first(v.get('open_fracture')),
         first(v.get('amputation')),
+        // ABA burn centre referral / MTS "burns": a deep burn (white, charred, skin coming off)
+        // or one over a whole limb, chest, back or face
+        together([...v.get('injury').filter((i) => /burn|scald|quem/.test(i.pattern)), ...v.get('wound').filter((w) => /burn|quemadura/.test(w.pattern))], v.get('burn_deep')),
         all(first(v.get('head_injury')), first([...v.get('anticoagulant', 'syncope', 'unresponsive', 'vomit', 'drowsy', 'confusion', 'seizure', 'amnesia'), ...v.get('headache').filter(() => v.has('severe', 'worst_ever'))])),
         all(first(v.get('injury')), first(v.get('anticoagulant')), first(v.get('head', 'drowsy', 'confusion'))),
         // NICE CG176: a fall followed by headache with vomiting or drowsiness is a head injury
@@ -699,7 +702,7 @@ export const FRAMES: Frame[] = [
       const pp = v.has('postpartum');
       if (!pregnant && !pp) return null;
       return anyOf(
-        first(v.get('bleeding', 'pain', 'vomit', 'swelling', 'fever', 'burning', 'contractions', 'dizzy', 'headache', 'fluid_leak', 'infection_sign')),
+        first(v.get('bleeding', 'pain', 'vomit', 'swelling', 'fever', 'burning', 'contractions', 'dizzy', 'headache', 'fluid_leak', 'infection_sign', 'uti')),
         first(v.impaired('keep_down')),
       );
     },
@@ -775,6 +778,7 @@ export const FRAMES: Frame[] = [
         first(v.get('retention')),
         near(v.get('bleeding'), v.get('urine'), 6),
         all(near(v.get('burning', 'pain'), v.get('urine'), 6), first(v.get('fever', 'radiation_site', 'severe', 'persistent'))),
+        all(first(v.get('uti')), first(v.get('fever', 'radiation_site', 'vomit', 'severe', 'persistent'))),
         near(v.get('testicle'), v.get('pain', 'swelling'), 6),
         all(first(v.impaired('pee')), first(v.get('pain', 'bladder'))),
       ),

@@ -4,7 +4,7 @@
  * pregnancy, days since delivery, pill counts, doses in mg and body weights.
  */
 import type { Mention } from './concepts.js';
-import type { TokenView } from './concepts.js';
+import { startsMedication, type TokenView } from './concepts.js';
 
 export type MeasureKind =
   | 'spo2'
@@ -45,7 +45,7 @@ function numberAt(ts: TokenView[], i: number, allowWords = true): number {
   const t = ts[i];
   if (!t) return Number.NaN;
   if (t.isNum) return t.value;
-  if (allowWords && t.w in NUMBER_WORDS && t.w !== 'a' && t.w !== 'an' && t.w !== 'once') return NUMBER_WORDS[t.w]!;
+  if (allowWords && Object.hasOwn(NUMBER_WORDS, t.w) && t.w !== 'a' && t.w !== 'an' && t.w !== 'once') return NUMBER_WORDS[t.w]!;
   return Number.NaN;
 }
 
@@ -79,6 +79,32 @@ function anchorFor(ts: TokenView[], mentions: Mention[], i: number): string | un
   if (best) return best.id;
   const after = mentions.find((m) => m.type === 'vital' && m.from > i && m.from - i <= 2);
   return after?.id;
+}
+
+// what a number needs around it to be read as a measure with no clinical word in the message
+// (the anchored ones, "sats 88", "temp 103", need their anchor, a clinical word)
+const UNIT_AFTER = new Set(['over', 'sobre', 'mg', 'milligrams', 'miligramos', 'g', 'grams', 'gramos', '%', 'percent', 'por', 'beats', 'bpm', 'latidos', 'pulsaciones', 'f', 'c', 'degrees', 'grados', 'fahrenheit', 'celsius', 'of', 'de', 'fever']);
+const BEFORE_NUMBER = new Set(['at', 'a']);
+
+/**
+ * Whether some number of the message can be read as a measure that counts as clinical (a
+ * blood pressure "180/110", a temperature "tengo 38.3", a dose "500 mg", a pill count "30
+ * xanax", a pulse "at 150 bpm") when no clinical word is there: the gate of assessUrgency
+ * looks at numbers only through this, so a time, a date or a street number alone is no reason
+ * to match the lexicon.
+ */
+export function mayMeasure(ts: TokenView[]): boolean {
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (!t.isNum) continue;
+    if (/[/.,]/.test(t.w)) return true;
+    const next = ts[i + 1];
+    if (next && (UNIT_AFTER.has(next.w) || PILL_WORDS.test(next.w) || startsMedication(next))) return true;
+    const after = ts[i + 2];
+    if (after && startsMedication(after)) return true;
+    if (BEFORE_NUMBER.has(ts[i - 1]?.w ?? '')) return true;
+  }
+  return false;
 }
 
 export function readMeasures(ts: TokenView[], mentions: Mention[]): Measure[] {

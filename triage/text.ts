@@ -54,7 +54,7 @@ function foldKeepingOffsets(text: string): string {
  * ("2 yr old"), elsewhere "your". Single letters that answer reminders (c, x, r, s) are left
  * to the reminder rules, which read the raw text first.
  */
-const SHARED: Record<string, string> = {
+const SHARED_WORDS: Record<string, string> = {
   pls: 'please', plz: 'please', plez: 'please', plse: 'please', pleae: 'please', pleas: 'please',
   appt: 'appointment', appts: 'appointments', apt: 'appointment', apts: 'appointments',
   appoitment: 'appointment', appointmnet: 'appointment', appoinment: 'appointment', apointment: 'appointment',
@@ -73,7 +73,7 @@ const SHARED: Record<string, string> = {
  
 };
 
-const EN: Record<string, string> = {
+const EN_WORDS: Record<string, string> = {
   u: 'you', ur: 'your', yr: 'your', youre: 'you are', r: 'are', n: 'and', im: 'i am', ive: 'i have',
   pharm: 'pharmacy', pharmacey: 'pharmacy', pharmcy: 'pharmacy', phamacy: 'pharmacy', farmcy: 'pharmacy',
   ins: 'insurance', insurence: 'insurance', insurace: 'insurance', insruance: 'insurance', insuranse: 'insurance',
@@ -105,7 +105,7 @@ const EN: Record<string, string> = {
   rn: 'right now', pp: 'postpartum',
 };
 
-const ES: Record<string, string> = {
+const ES_WORDS: Record<string, string> = {
   q: 'que', ke: 'que', k: 'que', xq: 'porque', pq: 'porque', porq: 'porque', xk: 'porque', tb: 'tambien', tmb: 'tambien',
   tmbn: 'tambien', xfa: 'por favor', xfavor: 'por favor', porfa: 'por favor', porfavor: 'por favor', porfis: 'por favor',
   pf: 'por favor', dra: 'doctora', d: 'de', pa: 'para', kiero: 'quiero', aki: 'aqui', toy: 'estoy', tqm: 'te quiero',
@@ -158,10 +158,18 @@ const UNIT_EXPANSION: Record<string, string> = {
   meses: 'meses', semanas: 'semanas', dias: 'dias',
 };
 // after a number, these abbreviations are units, not words ("2 yr old", "6 mo", "3 wk")
-const AFTER_NUMBER: Record<string, string> = {
+const AFTER_NUMBER_WORDS: Record<string, string> = {
   yr: 'year', yrs: 'years', yo: 'year old', mo: 'month', mos: 'months', wk: 'week', wks: 'weeks', hr: 'hours', hrs: 'hours',
   min: 'minutes', mins: 'minutes', lbs: 'lb',
 };
+
+// as Maps: a message's words are looked up here one by one, and a word such as "constructor"
+// must not find what every plain object inherits (it made tokenizing throw)
+type Shorthand = Map<string, string>;
+const SHARED: Shorthand = new Map(Object.entries(SHARED_WORDS));
+const EN: Shorthand = new Map(Object.entries(EN_WORDS));
+const ES: Shorthand = new Map(Object.entries(ES_WORDS));
+const AFTER_NUMBER: Shorthand = new Map(Object.entries(AFTER_NUMBER_WORDS));
 
 /**
  * Splits raw text into tokens. With a language, shorthand of that language is expanded;
@@ -194,7 +202,7 @@ export function tokenize(raw: string, language?: Language): Token[] {
     // "38,5" is 38.5 (Spanish decimal comma); "1,200" stays a number with a thousands comma
     if (/^\d+,\d{1,2}$/.test(word)) word = word.replace(',', '.');
     const nu = NUM_UNIT.exec(word);
-    if (nu && !(word in SHARED) && !(table && word in table)) {
+    if (nu && !SHARED.has(word) && !table?.has(word)) {
       const numEnd = start + nu[1]!.length;
       out.push({ w: nu[1]!.replace(',', '.'), orig: nu[1]!, kind: 'number', start, end: numEnd });
       const unit = UNIT_EXPANSION[nu[2]!] ?? nu[2]!;
@@ -202,8 +210,9 @@ export function tokenize(raw: string, language?: Language): Token[] {
       continue;
     }
     const prev = out[out.length - 1];
-    if (prev?.kind === 'number' && AFTER_NUMBER[word]) {
-      for (const u of AFTER_NUMBER[word]!.split(' ')) out.push({ w: u, orig: word, kind: 'word', start, end });
+    const afterNumber = prev?.kind === 'number' ? AFTER_NUMBER.get(word) : undefined;
+    if (afterNumber) {
+      for (const u of afterNumber.split(' ')) out.push({ w: u, orig: word, kind: 'word', start, end });
       continue;
     }
     push(out, word, start, end, table);
@@ -213,15 +222,15 @@ export function tokenize(raw: string, language?: Language): Token[] {
 
 const STRETCHED = /([a-z])\1\1/;
 
-function push(out: Token[], word: string, start: number, end: number, table: Record<string, string> | undefined) {
-  const direct = SHARED[word] ?? table?.[word];
+function push(out: Token[], word: string, start: number, end: number, table: Shorthand | undefined) {
+  const direct = SHARED.get(word) ?? table?.get(word);
   if (kindOf(word) === 'number' && direct === undefined) {
     out.push({ w: word, orig: word, kind: 'number', start, end });
     return;
   }
   // stretched letters: "pleeease", "helppp", "nooo" -> two letters at most
   const squeezed = STRETCHED.test(word) ? word.replace(/([a-z])\1{2,}/g, '$1$1') : word;
-  const expanded = SHARED[squeezed] ?? table?.[squeezed];
+  const expanded = SHARED.get(squeezed) ?? table?.get(squeezed);
   if (expanded === undefined || expanded === squeezed) {
     out.push({ w: squeezed, orig: word, kind: /\d/.test(squeezed) ? 'number' : 'word', start, end });
     return;
@@ -238,7 +247,7 @@ export function relex(tokens: Token[], language: Language): Token[] {
   let out: Token[] | null = null;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    const hit = t.kind === 'punct' ? undefined : table[t.w];
+    const hit = t.kind === 'punct' ? undefined : table.get(t.w);
     const expanded = hit === undefined || t.w !== (STRETCHED.test(t.orig) ? t.orig.replace(/([a-z])\1{2,}/g, '$1$1') : t.orig) ? undefined : hit;
     if (expanded === undefined || expanded === t.w) {
       out?.push(t);

@@ -4,10 +4,10 @@
  * fires only when context is ignored (a negated, past, hypothetical or resolved emergency)
  * does not raise urgency but still asks for a person, and so does any self-harm word.
  */
-import { findMentions, mayBeClinical, view, type Mention, type TokenView } from './concepts.js';
+import { findMentions, INNER_DENIAL_HINT, mayBeClinical, POST_IMPAIRED_HINT, view, type Mention, type TokenView } from './concepts.js';
 import { analyseContext, type Finding } from './context.js';
 import { childOf, FRAMES, View, type Ctx, type FrameHit } from './frames.js';
-import { readMeasures } from './measures.js';
+import { mayMeasure, readMeasures } from './measures.js';
 import type { Token } from './text.js';
 import type { Language, Urgency } from './types.js';
 import { scoreUrgency, urgencyFeatures, URGENCY_THRESHOLDS, type UrgencyModel, type UrgencyScore } from './urgency-model.js';
@@ -33,8 +33,6 @@ const CLINICAL_TYPES = new Set(['symptom', 'event', 'harm']);
 const EVIDENCE_TYPES = new Set(['symptom', 'event', 'harm', 'substance']);
 const TRIGGER_TYPES = new Set(['symptom', 'event', 'harm', 'substance', 'ingest', 'quantity']);
 const TRIGGER_IDS = new Set(['ran_out', 'accidental', 'pregnant', 'postpartum', 'closing', 'infection_sign']);
-const POST_IMPAIRED_HINT = new Set(['hard', 'difficult', 'labored', 'fast', 'rapid', 'shallow', 'weird', 'funny', 'strange', 'noisy', 'slow', 'badly', 'less', 'mal', 'raro', 'rapido', 'dificil', 'lento', 'agitado', 'menos', 'feo', 'wrong']);
-const INNER_DENIAL_HINT = new Set(['no', 'not', 'never', 'nunca', 'barely', 'apenas', 'hardly']);
 const HABITUAL = new Set(['when', 'whenever', 'cuando', 'usually', 'sometimes', 'always', 'often', 'normally', 'siempre', 'aveces', 'veces', 'normalmente', 'seguido']);
 const VITAL_KINDS = new Set(['spo2', 'hr', 'sbp', 'dbp', 'glucose', 'temp_c', 'inr', 'rr', 'sodium', 'potassium', 'pill_count', 'dose_mg']);
 const SELF_HARM = new Set(['wish_dead', 'ideation', 'self_injury', 'harm_others', 'harm_attempt', 'harm_plan']);
@@ -78,7 +76,8 @@ function runFrames(ctx: Ctx): FrameHit[] {
 
 export function assessUrgency(tokens: Token[], corrected: Token[], language: Language, rawText: string, model: UrgencyModel | null): UrgencyAssessment {
   const tvRaw: TokenView[] = view(tokens);
-  if (!mayBeClinical(tvRaw) && (corrected === tokens || !mayBeClinical(view(corrected)))) {
+  const gated = (tv: TokenView[]) => !mayBeClinical(tv) && !mayMeasure(tv);
+  if (gated(tvRaw) && (corrected === tokens || gated(view(corrected)))) {
     return { urgency: 'routine', frames: [], suppressed: [], findings: [], measures: [], score: null, needsHuman: [], tokens: corrected, decidedBy: 'none', features: [] };
   }
   let mentions = findMentions(tvRaw);
@@ -126,7 +125,8 @@ export function assessUrgency(tokens: Token[], corrected: Token[], language: Lan
   const vitals = ctxResult.measures.some((m) => m.affirmed && VITAL_KINDS.has(m.kind));
   const evidenceCount = evidence.size + (vitals ? 1 : 0);
   // ... nor says it comes with a habit or a trigger ("when I drink coffee", "cuando me siento mucho")
-  const clean = !ctxResult.findings.some((f) => f.negated || f.historical || f.hypothetical || f.resolved || f.idiom) && !words.some((w) => HABITUAL.has(w));
+  // (or told of someone else who is fine: "my friend's dad had a stroke")
+  const clean = !ctxResult.findings.some((f) => !f.affirmed) && !words.some((w) => HABITUAL.has(w));
   const modelMayRaise = evidenceCount >= 2 || (evidenceCount === 1 && clean && score !== null && score.emergency >= URGENCY_THRESHOLDS.emergencyOneFinding);
   let urgency: Urgency = 'routine';
   let decidedBy: UrgencyAssessment['decidedBy'] = 'none';

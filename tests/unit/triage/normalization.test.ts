@@ -57,3 +57,15 @@ describe('what the corruptions used to break', () => {
   });
   it('"my 2 yr old swallowed a battery" is an emergency', () => expect(triage.triage({ text: 'my 2 yr old swallowed a battery' }).urgency).toBe('emergency'));
 });
+
+describe('words that every plain object has', () => {
+  // "constructor" found Object.prototype.constructor in the shorthand tables and tokenizing threw
+  for (const word of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+    for (const text of [`my husband is a ${word} and fell off a ladder`, `took 2 ${word}`, `el ${word} me duele el pecho`]) {
+      it(`"${text}" is read as words`, () => {
+        expect(() => triage.explain({ text })).not.toThrow();
+        expect(triage.triage({ text }).language).toMatch(/en|es/);
+      });
+    }
+  }
+});

@@ -86,6 +86,32 @@ const GRIDS: Grid[] = [
     en: { subjects: ['my 5 week old', 'my 2 month old baby', 'my newborn'], phrases: ['has a fever', 'has a temperature of 100.8', 'feels hot with a fever of 38.3'], negated: ['has no fever, question about feeding'] },
     es: { subjects: ['mi bebé de 5 semanas', 'mi bebé de 2 meses', 'mi recién nacido'], phrases: ['tiene fiebre', 'tiene 38.3 de temperatura', 'está caliente con calentura'], negated: ['no tiene fiebre, pregunta de la leche'] },
   },
+  // round 5 (dev-r10)
+  {
+    concept: 'deep or extensive burn',
+    en: { subjects: ['', 'my son', 'after the kitchen fire'], phrases: ['burned his whole arm and the skin is white', 'a burn on her chest with the skin peeling off', 'scalded his entire leg with boiling water', 'burnt my hand and the skin looks charred'], negated: ['small burn on my finger, no blisters, skin looks normal', 'no burns, just a sore throat from the smoke'] },
+    es: { subjects: ['', 'mi hijo', 'después del incendio'], phrases: ['se quemó todo el brazo y la piel está blanca', 'tiene una quemadura en el pecho y se le despega la piel', 'se quemó toda la pierna con agua hirviendo', 'me quemé la mano y la piel se ve negra'], negated: ['una quemadura chiquita en el dedo, sin ampollas, la piel normal', 'no se quemó, solo le arde la garganta por el humo'] },
+  },
+  {
+    concept: 'asthma reliever not helping',
+    en: { subjects: ['', 'my daughter', 'tonight'], phrases: ['had an asthma attack and the albuterol made no difference', 'asthma flare, used her inhaler 5 times and still wheezing', 'asthma attack and the nebulizer gave no improvement'], negated: ['no asthma attack and no wheezing, the inhaler works, question about the spacer'] },
+    es: { subjects: ['', 'mi hija', 'esta noche'], phrases: ['ataque de asma y el salbutamol no le ayuda', 'crisis de asma, usó la bomba 5 veces y sigue igual', 'tiene asma y la nebulización no le hizo nada'], negated: ['sin ataque de asma ni silbido, el inhalador funciona, pregunta del espaciador'] },
+  },
+  {
+    concept: 'infant without wet diapers',
+    en: { subjects: ['my 6 week old', 'my 2 month old baby'], phrases: ['has gone 10 hours without a wet diaper and will not feed', 'has had no wet diaper since morning and is floppy'], negated: ['has plenty of wet diapers and is feeding well, no fever, question about sleep'] },
+    es: { subjects: ['mi bebé de 6 semanas', 'mi bebé de 2 meses'], phrases: ['lleva 10 horas sin pañal mojado y no quiere comer', 'sin orinar desde la mañana y está muy aguado'], negated: ['moja bien los pañales y come bien, sin fiebre, pregunta del sueño'] },
+  },
+  {
+    concept: 'burden (C-SSRS wish to be dead)',
+    en: { subjects: ['', 'honestly', 'lately'], phrases: ['everyone would be happier if I were dead', 'my family would be better off if I was gone'], negated: ['I am not thinking of dying, I just feel tired lately'] },
+    es: { subjects: ['', 'la verdad', 'últimamente'], phrases: ['todos estarían más tranquilos si yo me muriera', 'mi familia estaría mejor si yo estuviera muerto'], negated: ['no pienso en morirme, solo ando cansado'] },
+  },
+  {
+    concept: 'breathing problems with hives',
+    en: { subjects: ['', 'after the shrimp', 'my wife'], phrases: ['hives all over and now breathing problems', 'has hives and breathing problems'], negated: ['hives on my legs, no breathing problems'] },
+    es: { subjects: ['', 'después del camarón', 'mi esposa'], phrases: ['ronchas por todo el cuerpo y ahora problemas para respirar', 'tiene ronchas y problemas para respirar'], negated: ['ronchas en las piernas, sin problemas para respirar'] },
+  },
 ];
 
 function variants(subjects: string[], phrases: string[]): string[] {
@@ -128,6 +154,9 @@ const URGENT: { concept: string; texts: string[]; negated: string[] }[] = [
   { concept: 'critical medicine gone', texts: ['pharmacy will not fill my insulin and I have none left', 'I ran out of my seizure medication', 'la farmacia no me surte la insulina y ya no tengo', 'no me he tomado las medicinas del trasplante en 3 días'], negated: ['I have plenty of insulin left, just a question about the pen', 'tengo suficiente insulina, solo una pregunta'] },
   { concept: 'bleeding in pregnancy', texts: ['I am 20 weeks pregnant and have some spotting', 'tengo 20 semanas de embarazo y estoy manchando'], negated: ['20 weeks pregnant, no spotting, question about vitamins', 'tengo 20 semanas de embarazo, sin manchado, pregunta de vitaminas'] },
   { concept: 'cough with fever for days', texts: ['cough and fever for a week now', 'tos con flema verde y fiebre desde hace una semana'], negated: [] },
+  // round 5 (dev-r10)
+  { concept: 'urinary infection named by name', texts: ['I think I have a UTI and I am running a fever', 'bladder infection and my side hurts with chills', 'tengo infección de orina y calentura', 'creo que tengo infección urinaria y estoy embarazada de 20 semanas'], negated: ['no UTI symptoms, just want my urine test results', 'sin síntomas de infección de orina, solo quiero mis resultados'] },
+  { concept: 'critical medicine missed or stopped at once', texts: ['no me tomé la insulina ayer ni hoy', 'dejé de tomar las pastillas de las convulsiones de golpe', 'stopped my seizure meds cold turkey'], negated: ['I take my seizure meds every day, question about the generic', 'tomo mis pastillas de las convulsiones diario, pregunta del genérico'] },
 ];
 
 describe('urgent grids: discriminators of issue 13 round 2', () => {
@@ -142,6 +171,31 @@ describe('urgent grids: discriminators of issue 13 round 2', () => {
     for (const text of g.negated) {
       it(`${g.concept}: negated twin "${text}" is not raised`, () => {
         expect(triage.triage({ text }).urgency).toBe('routine');
+      });
+    }
+  }
+});
+
+/** Round 5: look-alikes that name an emergency without one, each with a twin that is one. */
+const LOOKALIKES: { concept: string; lookalikes: string[]; emergencies: string[] }[] = [
+  { concept: 'a symptom named as what a bill was for', lookalikes: ['got a bill for my chest pain visit, is it covered', 'me cobraron la consulta por el dolor de pecho, ¿lo cubre el seguro?'], emergencies: ['got a bill for my visit and now my chest pain is back and crushing', 'me llegó la cuenta y ahora me volvió el dolor de pecho muy fuerte y sudo frío'] },
+  { concept: 'a question whether one can overdose', lookalikes: ['can you overdose on vitamin d?', '¿se puede uno pasar de vitamina d?'], emergencies: ['I think I overdosed on my pills', 'creo que me pasé de pastillas, me tomé 30'] },
+  { concept: "someone else's past event told to ask a check for oneself", lookalikes: ['my coworker had a heart attack, I want to get my cholesterol checked', 'a mi vecino le dio un infarto, quiero checar mi presión'], emergencies: ['my coworker had a heart attack and now I have chest pain too'] },
+  { concept: 'seizure medicine is not a seizure', lookalikes: ['tomo mis pastillas de las convulsiones diario, pregunta del genérico'], emergencies: ['mi hijo está convulsionando y no toma su medicina de las convulsiones'] },
+];
+
+describe('look-alikes of round 5 and their emergency twins', () => {
+  for (const g of LOOKALIKES) {
+    for (const text of g.lookalikes) {
+      it(`${g.concept}: "${text}" is not an emergency`, () => {
+        expect(triage.triage({ text }).urgency).not.toBe('emergency');
+      });
+    }
+    for (const text of g.emergencies) {
+      it(`${g.concept}: twin "${text}" is an emergency that needs a person`, () => {
+        const r = triage.triage({ text });
+        expect(r.urgency).toBe('emergency');
+        expect(r.needsHuman).toBe(true);
       });
     }
   }
