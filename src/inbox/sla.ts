@@ -4,7 +4,7 @@ import { conversations, practices, queues } from '../platform/db/schema';
 import { addBusinessMinutes } from '../platform/time';
 import { addJob } from '../platform/jobs/catalog';
 import type { Urgency } from '../../triage/types';
-import { moreUrgent, pendingWork } from './people-only';
+import { moreUrgent, pendingWork, type Pending } from './people-only';
 
 export interface SlaTarget {
   firstResponseMinutes?: number;
@@ -36,7 +36,27 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     .leftJoin(queues, eq(queues.id, conversations.queueId))
     .where(eq(conversations.id, conversationId));
   if (!row || row.c.status === 'resolved') return null;
-  const pending = await pendingWork(db, conversationId);
+  return startSlaFor(db, { c: row.c, p: row.p, q: row.q, pending: await pendingWork(db, conversationId) }, now, override);
+}
+
+/**
+ * `startSla` on what the caller already read in this transaction: the conversation as it is
+ * now, its practice, its queue (null for none) and its pending work.
+ */
+export async function startSlaFor(
+  db: Db,
+  row: {
+    c: typeof conversations.$inferSelect;
+    p: Pick<typeof practices.$inferSelect, 'hours' | 'timeZone'>;
+    q: Pick<typeof queues.$inferSelect, 'sla'> | null;
+    pending: Pending;
+  },
+  now: Date,
+  override?: SlaTarget | null,
+): Promise<Date | null> {
+  const conversationId = row.c.id;
+  if (row.c.status === 'resolved') return null;
+  const pending = row.pending;
   if (!pending.since) {
     if (row.c.slaDueAt) await db.update(conversations).set({ slaDueAt: null }).where(eq(conversations.id, conversationId));
     return null;
@@ -68,6 +88,6 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     await addJob(db, 'sla', { conversationId, kind: 'resolution', dueAt: resolveBy.toISOString() }, { runAt: resolveBy, dedupeKey: `sla:${conversationId}:resolution:${resolveBy.toISOString()}` });
     due ??= resolveBy;
   }
-  await db.update(conversations).set({ slaDueAt: due }).where(eq(conversations.id, conversationId));
+  await db.update(conversations).set({ slaDueAt: due }).where(eq(conversations.id, conversationId)).prepare('sb_sla_due').execute();
   return due;
 }

@@ -49,24 +49,24 @@ describe.skipIf(!inject('templateDatabase'))('statements per triage job', () => 
   it('a refill request', async () => {
     const { statements, triage } = await countTriageJob('hi can i get a refill on my lisinopril please');
     expect(triage.intent).toBe('refill_request');
-    expect(statements).toHaveLength(34);
+    expect(statements).toHaveLength(14);
   });
 
   it('a reschedule request', async () => {
     const { statements, triage } = await countTriageJob('I need to reschedule my appointment on Thursday');
     expect(triage.intent).toBe('appointment_reschedule');
-    expect(statements).toHaveLength(31);
+    expect(statements).toHaveLength(12);
   });
 
   it('an opening-hours question answered automatically', async () => {
     const { statements, triage } = await countTriageJob('what time do you open tomorrow?');
     expect(triage.intent).toBe('general_question');
-    expect(statements).toHaveLength(40);
+    expect(statements).toHaveLength(21);
   });
 
   it('an emergency', async () => {
     const { statements, triage } = await countTriageJob('chest pain and my left arm feels numb');
     expect(triage.urgency).toBe('emergency');
-    expect(statements).toHaveLength(41);
+    expect(statements).toHaveLength(22);
   });
 });
