@@ -10,7 +10,10 @@ import type { Database } from '../../src/platform/db/client';
  */
 export function countingDatabase(url: string): { db: Database; statements: string[]; close(): Promise<void> } {
   const statements: string[] = [];
-  const client = postgres(url, { max: 4, onnotice: () => {}, debug: (_connection, query) => {
+  const client = postgres(url, {
+    max: 4,
+    onnotice: () => {},
+    debug: (_connection, query) => {
       // postgres.js reads the array types once when it first connects: setup, not the job's
       if (!query.includes('pg_catalog.pg_type')) statements.push(query);
     },
