@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
 import { conversations, practices, queues } from '../platform/db/schema';
 import { addBusinessMinutes } from '../platform/time';
-import { addJob } from '../platform/jobs/catalog';
+import { addJob, addJobs } from '../platform/jobs/catalog';
 import type { Urgency } from '../../triage/types';
 import { moreUrgent, pendingWork, type Pending } from './people-only';
 
@@ -75,12 +75,11 @@ export async function startSlaFor(
     if (due.getTime() !== row.c.slaDueAt?.getTime()) {
       const warnBefore = (target.warnMinutesBefore ?? Math.max(1, Math.round(target.firstResponseMinutes / 5))) * 60_000;
       const warnAt = new Date(Math.max(now.getTime(), due.getTime() - warnBefore));
-      for (const [kind, at] of [
-        ['warning', warnAt],
-        ['breach', due],
-      ] as const) {
-        await addJob(db, 'sla', { conversationId, kind, dueAt: due.toISOString() }, { runAt: at, dedupeKey: `sla:${conversationId}:${kind}:${due.toISOString()}` });
-      }
+      const dueAt = due.toISOString();
+      await addJobs(db, 'sla', [
+        { payload: { conversationId, kind: 'warning', dueAt }, runAt: warnAt, dedupeKey: `sla:${conversationId}:warning:${dueAt}` },
+        { payload: { conversationId, kind: 'breach', dueAt }, runAt: due, dedupeKey: `sla:${conversationId}:breach:${dueAt}` },
+      ]);
     }
   }
   if (target.resolutionMinutes) {

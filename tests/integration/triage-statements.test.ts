@@ -49,24 +49,24 @@ describe.skipIf(!inject('templateDatabase'))('statements per triage job', () => 
   it('a refill request', async () => {
     const { statements, triage } = await countTriageJob('hi can i get a refill on my lisinopril please');
     expect(triage.intent).toBe('refill_request');
-    expect(statements).toHaveLength(14);
+    expect(statements).toHaveLength(13);
   });
 
   it('a reschedule request', async () => {
     const { statements, triage } = await countTriageJob('I need to reschedule my appointment on Thursday');
     expect(triage.intent).toBe('appointment_reschedule');
-    expect(statements).toHaveLength(12);
+    expect(statements).toHaveLength(11);
   });
 
   it('an opening-hours question answered automatically', async () => {
     const { statements, triage } = await countTriageJob('what time do you open tomorrow?');
     expect(triage.intent).toBe('general_question');
-    expect(statements).toHaveLength(21);
+    expect(statements).toHaveLength(20);
   });
 
   it('an emergency', async () => {
     const { statements, triage } = await countTriageJob('chest pain and my left arm feels numb');
     expect(triage.urgency).toBe('emergency');
-    expect(statements).toHaveLength(22);
+    expect(statements).toHaveLength(21);
   });
 });
