@@ -17,7 +17,9 @@ export async function pickAssistant(
     .from(users)
     .innerJoin(queueGrants, and(eq(queueGrants.userId, users.id), eq(queueGrants.queueId, opts.queueId)))
     .innerJoin(practiceGrants, and(eq(practiceGrants.userId, users.id), eq(practiceGrants.practiceId, opts.practiceId)))
-    .where(and(eq(users.active, true), eq(users.presence, 'available'), eq(users.role, 'assistant')));
+    .where(and(eq(users.active, true), eq(users.presence, 'available'), eq(users.role, 'assistant')))
+    .prepare('sb_pick_candidates')
+    .execute();
   const skilled = candidates.filter(
     (u) =>
       !(opts.exclude ?? []).includes(u.id) &&
@@ -29,7 +31,9 @@ export async function pickAssistant(
     .select({ assigneeId: conversations.assigneeId, n: count() })
     .from(conversations)
     .where(and(inArray(conversations.assigneeId, skilled.map((u) => u.id)), ne(conversations.status, 'resolved')))
-    .groupBy(conversations.assigneeId);
+    .groupBy(conversations.assigneeId)
+    .prepare('sb_pick_loads')
+    .execute();
   const load = new Map(loads.map((l) => [l.assigneeId, Number(l.n)]));
   const open = skilled
     .map((u) => ({ id: u.id, open: load.get(u.id) ?? 0, capacity: u.capacity }))

@@ -88,7 +88,10 @@ export async function pendingWork(db: Db, conversationId: string): Promise<Pendi
         gt(messages.createdAt, sql`coalesce(${handledMark}, '-infinity'::timestamptz)`),
       ),
     )
-    .orderBy(asc(messages.createdAt), asc(messages.id));
+    .orderBy(asc(messages.createdAt), asc(messages.id))
+    // every automated change asks: a prepared statement (one round trip, parsed once per connection)
+    .prepare('sb_pending_work')
+    .execute();
   return summarise(rows);
 }
 
@@ -177,14 +180,48 @@ export async function applyAutomation(
   tx: Db,
   conversationId: string,
   change: AutomationChange,
-  ctx: { by: Automation; now: Date; messageId?: string | null; pickAssignee?: (queueId: string) => Promise<string | null> },
-): Promise<{ conversation: typeof conversations.$inferSelect; held: HeldReason[]; set: Decision['set'] } | null> {
-  const [c] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('update');
+  ctx: AutomationContext,
+): Promise<Applied | null> {
+  const [c] = await tx.select().from(conversations).where(eq(conversations.id, conversationId)).for('update').prepare('sb_gate_conversation').execute();
   if (!c) return null;
   const urgentQueueIds = new Set(
-    (await tx.select({ id: queues.id }).from(queues).where(and(eq(queues.practiceId, c.practiceId), eq(queues.urgent, true)))).map((q) => q.id),
+    (await tx.select({ id: queues.id }).from(queues).where(and(eq(queues.practiceId, c.practiceId), eq(queues.urgent, true))).prepare('sb_gate_urgent_queues').execute()).map(
+      (q) => q.id,
+    ),
   );
   const pending = await pendingWork(tx, conversationId);
+  return applyAutomationTo(tx, { conversation: c, urgentQueueIds, pending }, change, ctx);
+}
+
+export interface AutomationContext {
+  by: Automation;
+  now: Date;
+  messageId?: string | null;
+  pickAssignee?: (queueId: string) => Promise<string | null>;
+}
+
+export interface Applied {
+  conversation: typeof conversations.$inferSelect;
+  held: HeldReason[];
+  set: Decision['set'];
+}
+
+/**
+ * What the rule reads, for a caller that already holds it: the conversation as read under its
+ * row lock (`for update`) in this transaction, the ids of the practice's urgent queues, and
+ * the pending work read in this transaction after that lock (and after any change to the
+ * messages it covers).
+ */
+export interface GateInputs {
+  conversation: typeof conversations.$inferSelect;
+  urgentQueueIds: ReadonlySet<string>;
+  pending: Pending;
+}
+
+/** `applyAutomation` on what the caller already read (the triage job reads it once for its whole job). */
+export async function applyAutomationTo(tx: Db, gate: GateInputs, change: AutomationChange, ctx: AutomationContext): Promise<Applied> {
+  const { conversation: c, urgentQueueIds, pending } = gate;
+  const conversationId = c.id;
   const state: ConversationState = {
     status: c.status,
     queueId: c.queueId,
@@ -219,7 +256,7 @@ export async function applyAutomation(
   else if (ctx.pickAssignee && finalQueue && finalStatus !== 'resolved' && (finalQueue !== c.queueId || !c.assigneeId)) {
     row.assigneeId = await ctx.pickAssignee(finalQueue);
   }
-  const [updated] = await tx.update(conversations).set(row).where(eq(conversations.id, conversationId)).returning();
+  const [updated] = await tx.update(conversations).set(row).where(eq(conversations.id, conversationId)).returning().prepare('sb_gate_update').execute();
   if (held.length > 0) {
     await audit(tx, 'system', null, {
       action: 'conversation.automation_held',

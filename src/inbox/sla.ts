@@ -2,9 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/client';
 import { conversations, practices, queues } from '../platform/db/schema';
 import { addBusinessMinutes } from '../platform/time';
-import { addJob } from '../platform/jobs/catalog';
+import { addJob, addJobs } from '../platform/jobs/catalog';
 import type { Urgency } from '../../triage/types';
-import { moreUrgent, pendingWork } from './people-only';
+import { moreUrgent, pendingWork, type Pending } from './people-only';
 
 export interface SlaTarget {
   firstResponseMinutes?: number;
@@ -36,7 +36,27 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     .leftJoin(queues, eq(queues.id, conversations.queueId))
     .where(eq(conversations.id, conversationId));
   if (!row || row.c.status === 'resolved') return null;
-  const pending = await pendingWork(db, conversationId);
+  return startSlaFor(db, { c: row.c, p: row.p, q: row.q, pending: await pendingWork(db, conversationId) }, now, override);
+}
+
+/**
+ * `startSla` on what the caller already read in this transaction: the conversation as it is
+ * now, its practice, its queue (null for none) and its pending work.
+ */
+export async function startSlaFor(
+  db: Db,
+  row: {
+    c: typeof conversations.$inferSelect;
+    p: Pick<typeof practices.$inferSelect, 'hours' | 'timeZone'>;
+    q: Pick<typeof queues.$inferSelect, 'sla'> | null;
+    pending: Pending;
+  },
+  now: Date,
+  override?: SlaTarget | null,
+): Promise<Date | null> {
+  const conversationId = row.c.id;
+  if (row.c.status === 'resolved') return null;
+  const pending = row.pending;
   if (!pending.since) {
     if (row.c.slaDueAt) await db.update(conversations).set({ slaDueAt: null }).where(eq(conversations.id, conversationId));
     return null;
@@ -55,12 +75,11 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     if (due.getTime() !== row.c.slaDueAt?.getTime()) {
       const warnBefore = (target.warnMinutesBefore ?? Math.max(1, Math.round(target.firstResponseMinutes / 5))) * 60_000;
       const warnAt = new Date(Math.max(now.getTime(), due.getTime() - warnBefore));
-      for (const [kind, at] of [
-        ['warning', warnAt],
-        ['breach', due],
-      ] as const) {
-        await addJob(db, 'sla', { conversationId, kind, dueAt: due.toISOString() }, { runAt: at, dedupeKey: `sla:${conversationId}:${kind}:${due.toISOString()}` });
-      }
+      const dueAt = due.toISOString();
+      await addJobs(db, 'sla', [
+        { payload: { conversationId, kind: 'warning', dueAt }, runAt: warnAt, dedupeKey: `sla:${conversationId}:warning:${dueAt}` },
+        { payload: { conversationId, kind: 'breach', dueAt }, runAt: due, dedupeKey: `sla:${conversationId}:breach:${dueAt}` },
+      ]);
     }
   }
   if (target.resolutionMinutes) {
@@ -68,6 +87,6 @@ export async function startSla(db: Db, conversationId: string, now: Date, overri
     await addJob(db, 'sla', { conversationId, kind: 'resolution', dueAt: resolveBy.toISOString() }, { runAt: resolveBy, dedupeKey: `sla:${conversationId}:resolution:${resolveBy.toISOString()}` });
     due ??= resolveBy;
   }
-  await db.update(conversations).set({ slaDueAt: due }).where(eq(conversations.id, conversationId));
+  await db.update(conversations).set({ slaDueAt: due }).where(eq(conversations.id, conversationId)).prepare('sb_sla_due').execute();
   return due;
 }

@@ -249,6 +249,18 @@ export async function applySlotChoice(tx: Db, input: { patientId: string; choice
   return true;
 }
 
+/** A slot number answering a reschedule offer ("2", "2."), if the text is one. */
+function slotChoiceIn(text: string): number | null {
+  const digit = /^\s*([1-9])\s*[.)]?\s*$/.exec(text);
+  return digit ? Number(digit[1]) : null;
+}
+
+/**
+ * Whether `handleAppointmentReply` could take this text at all (pure, no database): when not,
+ * the triage job stores and routes the message in one transaction without asking it.
+ */
+export const mayAnswerAppointment = (answer: AppointmentAnswer | null, text: string): boolean => answer !== null || slotChoiceIn(text) !== null;
+
 /**
  * The triage job's first look at an inbound text: an answer to a reminder or a waitlist offer
  * belongs to them, not to the routing rules. Returns true when it was handled.
@@ -272,9 +284,9 @@ export async function handleAppointmentReply(
     const outcome = await db.transaction((tx) => applyAppointmentAnswer(tx, { patientId: input.patientId, answer: input.answer!, now, reply }));
     return outcome.handled ? (outcome.queued ? 'to_person' : 'answered') : false;
   }
-  const digit = /^\s*([1-9])\s*[.)]?\s*$/.exec(input.text);
-  if (digit) {
-    const moved = await db.transaction((tx) => applySlotChoice(tx, { patientId: input.patientId, choice: Number(digit[1]), now, reply }));
+  const choice = slotChoiceIn(input.text);
+  if (choice !== null) {
+    const moved = await db.transaction((tx) => applySlotChoice(tx, { patientId: input.patientId, choice, now, reply }));
     return moved === false ? false : moved === 'to_person' ? 'to_person' : 'answered';
   }
   return false;

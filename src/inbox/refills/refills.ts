@@ -77,6 +77,17 @@ function view({ r, patient }: Row): z.infer<typeof RefillSchema> {
   };
 }
 
+/** The message a refill request is taken from, for a caller that has already read it. */
+export interface RefillSource {
+  id: string;
+  practiceId: string;
+  conversationId: string;
+  direction: (typeof messages.$inferSelect)['direction'];
+  kind: (typeof messages.$inferSelect)['kind'];
+  triage: TriageResult | null;
+  patientId: string;
+}
+
 /**
  * The structured refill request of a message triaged as `refill_request`: medication and
  * strength, pharmacy, from its triage entities (or `triage` when the caller has it before it
@@ -85,13 +96,15 @@ function view({ r, patient }: Row): z.infer<typeof RefillSchema> {
  */
 export async function recordRefillRequest(
   tx: Db,
-  input: { messageId: string; now: Date; triage?: TriageResult | null },
+  input: { messageId: string; now: Date; triage?: TriageResult | null; message?: RefillSource },
 ): Promise<{ id: string; created: boolean } | null> {
-  const [m] = await tx
-    .select({ id: messages.id, practiceId: messages.practiceId, conversationId: messages.conversationId, direction: messages.direction, kind: messages.kind, triage: messages.triage, patientId: conversations.patientId })
-    .from(messages)
-    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-    .where(eq(messages.id, input.messageId));
+  const [m] = input.message
+    ? [input.message]
+    : await tx
+        .select({ id: messages.id, practiceId: messages.practiceId, conversationId: messages.conversationId, direction: messages.direction, kind: messages.kind, triage: messages.triage, patientId: conversations.patientId })
+        .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .where(eq(messages.id, input.messageId));
   if (!m || m.direction !== 'inbound' || m.kind !== 'message') return null;
   const entities = (input.triage ?? m.triage)?.entities;
   const [med] = medicationsOf(entities);

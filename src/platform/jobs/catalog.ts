@@ -67,6 +67,14 @@ export async function addJob<Q extends QueueName>(
   await addToOutbox(db, { queue, payload: data, runAt: opts.runAt, dedupeKey: opts.dedupeKey });
 }
 
+/** Jobs of one queue as rows in one statement, in the caller's transaction (`addJob` for each, in one round trip). */
+export async function addJobs<Q extends QueueName>(db: Db, queue: Q, jobs: { payload: JobPayload<Q>; runAt: Date; dedupeKey?: string }[]): Promise<void> {
+  await addToOutbox(
+    db,
+    jobs.map((j) => ({ queue, payload: jobPayloads[queue].parse(j.payload) as JobData, runAt: j.runAt, dedupeKey: j.dedupeKey })),
+  );
+}
+
 /** The payload of a job taken from the queue; a payload that does not fit its queue is a bug, not a retry. */
 export function parseJobPayload<Q extends QueueName>(queue: Q, data: JobData): JobPayload<Q> {
   return jobPayloads[queue].parse(data) as JobPayload<Q>;
