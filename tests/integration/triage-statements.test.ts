@@ -61,12 +61,13 @@ describe.skipIf(!inject('templateDatabase'))('statements per triage job', () => 
   it('an opening-hours question answered automatically', async () => {
     const { statements, triage } = await countTriageJob('what time do you open tomorrow?');
     expect(triage.intent).toBe('general_question');
-    expect(statements).toHaveLength(20);
+    // 20 when pinned; the automatic reply's insert no longer looks its idempotency key up first (reminder-rate)
+    expect(statements).toHaveLength(19);
   });
 
   it('an emergency', async () => {
     const { statements, triage } = await countTriageJob('chest pain and my left arm feels numb');
     expect(triage.urgency).toBe('emergency');
-    expect(statements).toHaveLength(21);
+    expect(statements).toHaveLength(20);
   });
 });

@@ -13,4 +13,13 @@ describe('the installed postgres.js', () => {
       expect(nextWrite, `${file}: run npm install (postinstall patches it)`).toMatch(/if \(!socket\)/);
     }
   });
+
+  it('never leaves the array-types query of a new connection unhandled when the connection closes during it', () => {
+    const dir = createRequire(import.meta.url).resolve('postgres').replace(/cjs\/src\/index\.js$/, '');
+    for (const file of ['src/connection.js', 'cjs/src/connection.js']) {
+      const text = readFileSync(dir + file, 'utf8');
+      expect(text, `${file}: run npm install (postinstall patches it)`).toContain('return fetchArrayTypes().catch(');
+      expect(text).not.toMatch(/return fetchArrayTypes\(\)\n/);
+    }
+  });
 });
