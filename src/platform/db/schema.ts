@@ -353,7 +353,11 @@ export const conversations = pgTable(
     index('conversations_inbox_queue').on(t.practiceId, t.queueId, t.status, t.lastMessageAt.desc()),
     index('conversations_inbox_assignee').on(t.assigneeId, t.status, t.lastMessageAt.desc()),
     index('conversations_practice_activity').on(t.practiceId, t.lastMessageAt.desc(), t.id.desc()),
-    index().on(t.patientId),
+    // a patient's latest conversation on a channel (the ingest function's look-up for every
+    // message): an index that answers it alone, so its cached plan is right even when it was
+    // made while the table was empty and unanalysed (with only (patient_id), the plan cached
+    // then scanned the practice's whole inbox order for each message: a third of the ingest rate)
+    index('conversations_patient_channel').on(t.patientId, t.channel, t.lastMessageAt.desc()),
   ],
 );
 

@@ -1,0 +1,2 @@
+DROP INDEX "conversations_patient_id_index";--> statement-breakpoint
+CREATE INDEX "conversations_patient_channel" ON "conversations" USING btree ("patient_id","channel","last_message_at" DESC NULLS LAST);
