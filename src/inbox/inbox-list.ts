@@ -10,6 +10,7 @@ import { channels, intents, urgencies } from '../../triage/types';
 import { visibleConversations } from './conversations';
 import { containsPattern, fullName, messageWords, phoneDigits } from '../platform/db/search';
 import { inboxRank, inboxSlaKey, inboxWaitingKey } from '../platform/db/inbox-order';
+import { isQueryCanceled } from '../platform/db/unavailable';
 
 /*
  * The assistants' inbox: what needs a person first. Emergencies, then urgent, then the
@@ -229,14 +230,6 @@ async function conversationsWithRareWords(db: Database, text: string, practiceId
 /** How long the lookup of a search's words through the trigram index may take before they count as common. */
 const RARE_WORDS_LOOKUP_MS = 15;
 
-/** Postgres stopped the statement at its timeout (57014, query_canceled); drizzle wraps the driver's error. */
-function isQueryCanceled(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code === '57014') return true;
-  }
-  return false;
-}
-
 /** More patients than this with the name or contact: looked up per conversation instead. */
 const PATIENTS_LIMIT = 2000;
 
@@ -247,6 +240,15 @@ function phoneSearchDigits(text: string): string | null {
   return digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
 }
 
+/** A patient's name holding the search text. */
+const nameHolds = (like: string) => sql`${fullName(patients.firstName, patients.lastName)} ilike ${like}`;
+
+/** A contact holding the search text, or a phone whose digits hold the number it was typed as. */
+function contactHolds(text: string, like: string): SQL {
+  const national = phoneSearchDigits(text);
+  return or(ilike(contactPoints.value, like), national ? and(eq(contactPoints.kind, 'phone'), sql`${phoneDigits(contactPoints.value)} like ${`%${national}%`}`) : undefined)!;
+}
+
 /**
  * The patients whose name or a contact (an address, a phone number typed any way) holds the
  * text, found at once through the trigram indexes; null when there are many, where a lookup
@@ -255,23 +257,14 @@ function phoneSearchDigits(text: string): string | null {
 async function patientsMatching(db: Database, text: string, practiceId: string | undefined): Promise<string[] | null> {
   if (text.length < 3) return null;
   const like = containsPattern(text);
-  const national = phoneSearchDigits(text);
   const byName = db
     .select({ id: patients.id })
     .from(patients)
-    .where(and(sql`${fullName(patients.firstName, patients.lastName)} ilike ${like}`, practiceId ? eq(patients.practiceId, practiceId) : undefined));
+    .where(and(nameHolds(like), practiceId ? eq(patients.practiceId, practiceId) : undefined));
   const byContact = db
     .select({ id: contactPoints.patientId })
     .from(contactPoints)
-    .where(
-      and(
-        or(
-          ilike(contactPoints.value, like),
-          national && national.length >= 3 ? and(eq(contactPoints.kind, 'phone'), sql`${phoneDigits(contactPoints.value)} like ${`%${national}%`}`) : undefined,
-        ),
-        practiceId ? eq(contactPoints.practiceId, practiceId) : undefined,
-      ),
-    );
+    .where(and(contactHolds(text, like), practiceId ? eq(contactPoints.practiceId, practiceId) : undefined));
   const list = await union(byName, byContact).limit(PATIENTS_LIMIT + 1);
   if (list.length > PATIENTS_LIMIT) return null;
   return list.map((r) => r.id);
@@ -294,22 +287,8 @@ function searchCondition(db: Database, text: string, rare: string[] | null, peop
   ];
   if (people) {
     if (people.length > 0) parts.push(inArray(conversations.patientId, people));
-    return or(...parts)!;
-  }
-  parts.push(
-    sql`${fullName(patients.firstName, patients.lastName)} ilike ${like}`,
-    exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), ilike(contactPoints.value, like)))),
-  );
-  const national = phoneSearchDigits(text);
-  if (national) {
-    parts.push(
-      exists(
-        db
-          .select({ one: sql`1` })
-          .from(contactPoints)
-          .where(and(eq(contactPoints.patientId, conversations.patientId), eq(contactPoints.kind, 'phone'), sql`${phoneDigits(contactPoints.value)} like ${`%${national}%`}`)),
-      ),
-    );
+  } else {
+    parts.push(nameHolds(like), exists(db.select({ one: sql`1` }).from(contactPoints).where(and(eq(contactPoints.patientId, conversations.patientId), contactHolds(text, like)))));
   }
   return or(...parts)!;
 }

@@ -6,11 +6,21 @@
  * driver's error, so the cause chain is searched.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown; errno?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (unavailableCodes.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+  return errorCodes(err).some((code) => unavailableCodes.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300');
+}
+
+/** Postgres stopped the statement at its timeout or on request (57014, query_canceled). */
+export function isQueryCanceled(err: unknown): boolean {
+  return errorCodes(err).includes('57014');
+}
+
+/** The codes along an error's cause chain: drizzle wraps the driver's error, which may wrap the socket's. */
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') codes.push(e.code);
   }
-  return false;
+  return codes;
 }
 const unavailableCodes = new Set([
   // postgres.js
