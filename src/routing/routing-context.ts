@@ -33,9 +33,8 @@ function historyColumns(conversationId: SQL | string, patientId: SQL | string, b
   const lastAuto = (col: SQL) => sql`(select ${col} from ${messages} m
       where m.conversation_id = ${conversationId} and m.direction = 'outbound' and m.author_type = 'automation' and m.kind = 'message'
       order by m.created_at desc limit 1)`;
-  const lastStaffAt = sql`(select m.created_at from ${messages} m
-      where m.conversation_id = ${conversationId} and m.direction = 'outbound' and m.author_type = 'user' and m.kind = 'message'
-      order by m.created_at desc limit 1)`;
+  // the last reply a person sent, as the conversation keeps it (migration 0017): both callers read from conversations
+  const lastStaffAt = conversations.lastStaffReplyAt;
   return {
     lastAutoReplyAt: lastAuto(sql`m.created_at`).mapWith(messages.createdAt) as SQL<Date | null>,
     lastAutoReplyMeta: lastAuto(sql`m.meta`).mapWith(messages.meta) as SQL<(typeof messages.$inferSelect)['meta'] | null>,
