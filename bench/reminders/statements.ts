@@ -8,9 +8,6 @@
  * out. Prints each statement's first words, so a change shows where it went.
  */
 import postgres from 'postgres';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import * as schema from '../../src/platform/db/schema';
-import type { Database } from '../../src/platform/db/client';
 import { parseEnv } from '../../src/platform/env';
 import { createRuntime } from '../../src/app/runtime';
 import { createLogger } from '../../src/platform/logger';
@@ -25,6 +22,7 @@ import type { JobContext } from '../../src/platform/jobs/queue';
 import type { SmsSender } from '../../channels/sms/sender';
 import { reporter } from '../lib/report';
 import { createScratchDatabase } from '../lib/scratch-db';
+import { countingDatabase } from '../../tests/helpers/statement-count';
 
 /** `zone`: one where it is now inside the outreach hours, so the reminder goes at once */
 export async function countStatements(json: boolean, zone: string) {
@@ -33,12 +31,10 @@ export async function countStatements(json: boolean, zone: string) {
   const env = parseEnv({ DATABASE_URL: scratch.url, LOG_LEVEL: 'silent', DATA_DIR: `/tmp/${scratch.name}`, PUBLIC_BASE_URL: 'https://bench.switchboard.test' });
   // migrated and seeded by a runtime without workers; the jobs below run on a counting client
   const runtime = await createRuntime(env, { runWorkers: false, log: createLogger({ level: 'silent' }) });
-  let seen: string[] = [];
-  const client = postgres(scratch.url, { max: 4, onnotice: () => {}, debug: (_c, query) => seen.push(query.replace(/\s+/g, ' ').trim()) });
-  const db = drizzle(client, { schema, casing: 'snake_case' }) as unknown as Database;
+  const counting = countingDatabase(scratch.url);
+  const db = counting.db;
   const sql = postgres(scratch.url, { max: 1, onnotice: () => {} });
   try {
-    await client`select 1`; // the driver's own first look-up (array types) on connecting
     const practice = await createPractice(runtime.deps.db, 'system', {
       name: 'Bench statements',
       slug: 'bench-statements',
@@ -70,11 +66,11 @@ export async function countStatements(json: boolean, zone: string) {
     const sender: SmsSender = { mode: 'live', send: async () => ({ providerId: `SM${Date.now()}`, status: 'queued' }) };
     const modules = { reminder: reminderJob(), send: sendJob({ ...({} as Parameters<typeof sendJob>[0]), sms: smsDeliverer(env, sender) }, createSendPacer({ perSecond: 1000 })) };
     const runOne = async (queue: 'reminder' | 'send', data: JobContext['data']) => {
-      seen = [];
+      counting.statements.length = 0;
       const job = { queue, id: '1', data, attempt: 1, finalAttempt: false } as unknown as JobContext;
       await withOutbox(deps, (j) => modules[queue].exec(deps, j as never))(job);
       await conversationOfJob(db, queue, data);
-      return seen;
+      return counting.statements.map((q) => q.replace(/\s+/g, ' ').trim());
     };
 
     const reminderStatements = await runOne('reminder', { reminderId, outboxId: Number(reminderOutbox!.id) });
@@ -95,7 +91,7 @@ export async function countStatements(json: boolean, zone: string) {
     out.flush('statements per reminder and per send, at the driver (the outbox relay left out)');
   } finally {
     await sql.end();
-    await client.end();
+    await counting.close();
     await runtime.shutdown();
     await scratch.drop();
   }
